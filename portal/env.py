@@ -1,0 +1,91 @@
+"""Typed readers for settings taken from the environment.
+
+Each helper fails loudly (ImproperlyConfigured naming the variable) on a value it cannot parse,
+so a typo in a deployment never silently falls back to a default.
+"""
+
+import os
+from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_str(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return default if value is None else value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (got {value!r})")
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer (got {value!r})") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {number})")
+    return number
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def parse_database_url(url: str) -> dict:
+    """Turn `postgres://user:pw@host:port/name` or `sqlite:////abs/path` into a DATABASES entry."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:////abs/path -> netloc "" and path "//abs/path"; sqlite:///rel is refused.
+        path = parsed.path
+        if not path.startswith("//"):
+            raise ImproperlyConfigured(
+                f"DATABASE_URL for SQLite must be sqlite:////absolute/path (got {url!r})"
+            )
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path[1:]}
+    if parsed.scheme in ("postgres", "postgresql", "pgsql"):
+        name = parsed.path.lstrip("/")
+        if not name or not parsed.hostname:
+            raise ImproperlyConfigured(f"DATABASE_URL must name a host and a database (got {url!r})")
+        try:
+            port = parsed.port
+        except ValueError:
+            raise ImproperlyConfigured(f"DATABASE_URL has a bad port (got {url!r})") from None
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(name),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname,
+            "PORT": str(port or ""),
+        }
+    raise ImproperlyConfigured(f"DATABASE_URL must start with postgres:// or sqlite:/// (got {url!r})")
+
+
+def parse_redis_url(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+        raise ImproperlyConfigured(f"REDIS_URL must be redis://host:port/db (got {url!r})")
+    try:
+        _ = parsed.port
+    except ValueError:
+        raise ImproperlyConfigured(f"REDIS_URL has a bad port (got {url!r})") from None
+    return url

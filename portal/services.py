@@ -1,0 +1,512 @@
+"""Every write to logs and entries goes through these functions.
+
+Each owns its transaction, locks the cadre's row so concurrent requests of one cadre cannot
+together break the 24-hours-a-day rule, validates the whole input before writing anything, and
+marks the county-week dirty in the same transaction when a submitted week changes.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal import weeks
+from portal.models import (
+    ALL_KIND_FIELDS,
+    KIND_FIELDS,
+    App,
+    AppAction,
+    DataItem,
+    Department,
+    DirtyCountyWeek,
+    DocChannel,
+    Entry,
+    EntryDataItem,
+    EntryDepartment,
+    InspectionLabel,
+    Kind,
+    LogStatus,
+    MeetingFormat,
+    MeetingRole,
+    RegionLevel,
+    Role,
+    User,
+    WeeklyLog,
+)
+from portal.signals import county_week_changed
+
+MAX_BULK = 1000
+MAX_DAY_HOURS = Decimal(24)
+TITLE_MAX = 200
+
+_ENUMS = {
+    "meeting_format": MeetingFormat,
+    "meeting_role": MeetingRole,
+    "doc_channel": DocChannel,
+    "inspection_label": InspectionLabel,
+    "app_action": AppAction,
+}
+_BOOLS = {"relayed", "repeat_topic", "report_back", "rectification", "conflicting_demand", "duplicate_entry"}
+_INTS = {"pages", "materials_pages"}
+# The kind owning each kind-specific field.
+_FIELD_KIND = {name: kind for kind, names in KIND_FIELDS.items() for name in names}
+ENTRY_FIELDS = ["kind", "occurred_on", "title", "hours", "departments", *ALL_KIND_FIELDS]
+
+
+class BulkValidationError(Exception):
+    """Errors of a rejected batch, keyed by the index of each bad row: {3: {"hours": [...]}}."""
+
+    def __init__(self, errors: dict[int, dict[str, list[str]]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+class _Lookups:
+    """Ids of the reference rows named by a batch, fetched with one query per table."""
+
+    def __init__(self, rows):
+        def ids(field, many):
+            found = set()
+            for row in rows:
+                value = row.get(field)
+                values = value if many and isinstance(value, list) else [value]
+                found.update(v for v in values if isinstance(v, int) and not isinstance(v, bool))
+            return found
+
+        self.departments = set(
+            Department.objects.filter(pk__in=ids("departments", True)).values_list("pk", flat=True)
+        )
+        self.apps = set(App.objects.filter(pk__in=ids("app", False)).values_list("pk", flat=True))
+        self.data_items = set(
+            DataItem.objects.filter(pk__in=ids("data_items", True)).values_list("pk", flat=True)
+        )
+
+
+def _as_id(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if hasattr(value, "pk"):
+        return value.pk
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _as_id_list(value):
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple, set)) and not hasattr(value, "__iter__"):
+        return None
+    if isinstance(value, (str, bytes, dict)):
+        return None
+    ids = [_as_id(v) for v in value]
+    if any(i is None for i in ids):
+        return None
+    return list(dict.fromkeys(ids))  # de-duplicated, order kept
+
+
+def _as_date(value):
+    if isinstance(value, dt.datetime):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_hours(value):
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _as_int(value):
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def normalize_row(row: dict, lookups: _Lookups, today: dt.date) -> tuple[dict, dict]:
+    """Check one entry's fields on their own; return (clean values, errors by field)."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+
+    def error(field, message):
+        errors.setdefault(field, []).append(message)
+
+    if not isinstance(row, dict):
+        return {}, {"non_field_errors": [_("Each entry must be an object.")]}
+
+    kind = row.get("kind")
+    if kind in (None, ""):
+        error("kind", _("This field is required."))
+    elif kind not in Kind.values:
+        error("kind", _("“%(value)s” is not a valid kind.") % {"value": kind})
+    else:
+        clean["kind"] = kind
+
+    occurred_on = row.get("occurred_on")
+    if occurred_on in (None, ""):
+        error("occurred_on", _("This field is required."))
+    else:
+        day = _as_date(occurred_on)
+        if day is None:
+            error("occurred_on", _("Enter a valid date (YYYY-MM-DD)."))
+        elif day > today:
+            error("occurred_on", _("The date cannot be in the future."))
+        else:
+            clean["occurred_on"] = day
+
+    title = row.get("title")
+    if not isinstance(title, str) or not title.strip():
+        error("title", _("This field is required."))
+    elif len(title.strip()) > TITLE_MAX:
+        error("title", _("At most %(max)d characters.") % {"max": TITLE_MAX})
+    else:
+        clean["title"] = title.strip()
+
+    hours = row.get("hours")
+    if hours in (None, ""):
+        error("hours", _("This field is required."))
+    else:
+        number = _as_hours(hours)
+        if number is None:
+            error("hours", _("Enter a number of hours."))
+        elif number <= 0 or number > MAX_DAY_HOURS:
+            error("hours", _("Hours must be more than 0 and at most 24."))
+        elif number != number.quantize(Decimal("0.01")):
+            error("hours", _("Hours may have at most 2 decimal places."))
+        else:
+            clean["hours"] = number.quantize(Decimal("0.01"))
+
+    departments = _as_id_list(row.get("departments"))
+    if row.get("departments") in (None, "", []):
+        error("departments", _("Name at least one issuing department."))
+    elif departments is None:
+        error("departments", _("Give a list of department ids."))
+    else:
+        unknown = [d for d in departments if d not in lookups.departments]
+        if unknown:
+            error("departments", _("Unknown department: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
+        else:
+            clean["departments"] = departments
+
+    # Fields of another kind must be absent or null.
+    for field in ALL_KIND_FIELDS:
+        value = row.get(field)
+        owner = _FIELD_KIND[field]
+        empty = value is None or (field == "data_items" and value == [] and kind != owner)
+        if kind in Kind.values and owner != kind and not empty:
+            error(field, _("Only for entries of kind “%(kind)s”.") % {"kind": Kind(owner).label})
+
+    if kind in Kind.values:
+        for field in KIND_FIELDS[kind]:
+            value = row.get(field)
+            if field in _ENUMS:
+                if value in (None, ""):
+                    error(field, _("This field is required."))
+                elif value not in _ENUMS[field].values:
+                    error(field, _("“%(value)s” is not a valid choice.") % {"value": value})
+                else:
+                    clean[field] = value
+            elif field in _BOOLS:
+                if value is None:
+                    clean[field] = False
+                elif isinstance(value, bool):
+                    clean[field] = value
+                else:
+                    error(field, _("Must be true or false."))
+            elif field in _INTS:
+                number = 0 if value in (None, "") else _as_int(value)
+                if number is None:
+                    error(field, _("Enter a whole number."))
+                elif number < 0:
+                    error(field, _("Must be 0 or more."))
+                elif number > 100000:
+                    error(field, _("At most 100000."))
+                else:
+                    clean[field] = number
+            elif field == "app":
+                app_id = _as_id(value)
+                if value in (None, ""):
+                    error(field, _("This field is required."))
+                elif app_id is None or app_id not in lookups.apps:
+                    error(field, _("Unknown app: %(id)s.") % {"id": value})
+                else:
+                    clean["app"] = app_id
+            elif field == "data_items":
+                items = [] if value is None else _as_id_list(value)
+                if items is None:
+                    error(field, _("Give a list of data item ids."))
+                else:
+                    unknown = [d for d in items if d not in lookups.data_items]
+                    if unknown:
+                        error(field, _("Unknown data item: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
+                    else:
+                        clean["data_items"] = items
+    return clean, errors
+
+
+def _day_hours(cadre, days, exclude_ids=()):
+    """Hours the cadre already logged on each of `days`, leaving out entries being replaced."""
+    if not days:
+        return {}
+    rows = (
+        Entry.objects.filter(log__cadre=cadre, occurred_on__in=list(days))
+        .exclude(pk__in=list(exclude_ids))
+        .values("occurred_on")
+        .annotate(total=Sum("hours"))
+    )
+    return {row["occurred_on"]: row["total"] for row in rows}
+
+
+def validate_entries(cadre, rows, *, exclude_ids=()) -> list[dict]:
+    """Validate a batch as a whole; return the clean rows or raise BulkValidationError."""
+    today = weeks.today()
+    lookups = _Lookups([r for r in rows if isinstance(r, dict)])
+    cleaned, errors = [], {}
+    for index, row in enumerate(rows):
+        clean, row_errors = normalize_row(row, lookups, today)
+        cleaned.append(clean)
+        if row_errors:
+            errors[index] = row_errors
+    days = {c["occurred_on"] for c in cleaned if "occurred_on" in c}
+    logged = _day_hours(cadre, days, exclude_ids)
+    running = defaultdict(Decimal)
+    for index, clean in enumerate(cleaned):
+        if "occurred_on" in clean and "hours" in clean:
+            day = clean["occurred_on"]
+            running[day] += clean["hours"]
+            if logged.get(day, 0) + running[day] > MAX_DAY_HOURS:
+                errors.setdefault(index, {}).setdefault("hours", []).append(
+                    _("Entries on %(day)s would add up to more than 24 hours.") % {"day": day.isoformat()}
+                )
+    if errors:
+        raise BulkValidationError(errors)
+    return cleaned
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _lock_cadre(cadre) -> User:
+    """Serialize one cadre's writes; refuse anyone who may not file."""
+    if cadre is None or getattr(cadre, "role", None) != Role.CADRE:
+        raise PermissionDenied(_("Only cadres file entries."))
+    locked = (
+        User.objects.select_for_update(of=("self",)).select_related("region__parent__parent").get(pk=cadre.pk)
+    )
+    if locked.region is None or locked.region.level not in (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE):
+        raise PermissionDenied(_("Your account is not attached to a township or village."))
+    return locked
+
+
+def cadre_units(cadre):
+    """(township, county) a cadre files for, from the unit on their account."""
+    township = cadre.region.ancestor(RegionLevel.TOWNSHIP)
+    county = township.ancestor(RegionLevel.COUNTY) if township else None
+    if township is None or county is None:
+        raise PermissionDenied(_("Your account is not attached to a township or village."))
+    return township, county
+
+
+def _logs_for(cadre, week_labels) -> dict[str, WeeklyLog]:
+    """The cadre's logs for these weeks, created as drafts where missing."""
+    existing = {log.week: log for log in WeeklyLog.objects.filter(cadre=cadre, week__in=week_labels)}
+    missing = [w for w in week_labels if w not in existing]
+    if missing:
+        township, county = cadre_units(cadre)
+        WeeklyLog.objects.bulk_create(
+            [WeeklyLog(cadre=cadre, week=w, township=township, county=county) for w in missing]
+        )
+        existing.update({log.week: log for log in WeeklyLog.objects.filter(cadre=cadre, week__in=missing)})
+    return existing
+
+
+def _touch(logs):
+    """A submitted log that changed is amended and its county-week must be rolled up again."""
+    changed = [log for log in logs if log.is_submitted]
+    if not changed:
+        return
+    WeeklyLog.objects.filter(pk__in=[log.pk for log in changed]).update(amended=True)
+    for log in changed:
+        log.amended = True
+    mark_dirty({(log.county_id, log.week) for log in changed})
+
+
+def mark_dirty(county_weeks):
+    """Record stale county-weeks in this transaction and announce them after commit."""
+    county_weeks = sorted(county_weeks)
+    if not county_weeks:
+        return
+    DirtyCountyWeek.objects.bulk_create(
+        [DirtyCountyWeek(county_id=c, week=w, marked_at=timezone.now()) for c, w in county_weeks],
+        update_conflicts=True,
+        unique_fields=["county", "week"],
+        update_fields=["marked_at"],
+    )
+    for county_id, week in county_weeks:
+        transaction.on_commit(
+            lambda c=county_id, w=week: county_week_changed.send(sender=WeeklyLog, county_id=c, week=w)
+        )
+
+
+def _apply(entry, clean):
+    for field in ["kind", "occurred_on", "title", "hours", *ALL_KIND_FIELDS]:
+        if field == "data_items":
+            continue
+        target = "app_id" if field == "app" else field
+        setattr(entry, target, clean.get(field))
+
+
+def _write_links(entries_and_rows, replace=False):
+    if replace:
+        ids = [e.pk for e, _ in entries_and_rows]
+        EntryDepartment.objects.filter(entry_id__in=ids).delete()
+        EntryDataItem.objects.filter(entry_id__in=ids).delete()
+    EntryDepartment.objects.bulk_create(
+        [
+            EntryDepartment(entry_id=e.pk, department_id=d)
+            for e, c in entries_and_rows
+            for d in c["departments"]
+        ]
+    )
+    EntryDataItem.objects.bulk_create(
+        [
+            EntryDataItem(entry_id=e.pk, data_item_id=d)
+            for e, c in entries_and_rows
+            for d in c.get("data_items", [])
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------- writes
+
+
+def entries_bulk_create(*, cadre, rows) -> list[Entry]:
+    """Create up to MAX_BULK entries, all or none; errors are keyed by row index."""
+    if not isinstance(rows, list) or not rows:
+        raise BulkValidationError({})  # callers check shape first; this is a last guard
+    if len(rows) > MAX_BULK:
+        raise ValidationError({"entries": [_("At most %(max)d entries per request.") % {"max": MAX_BULK}]})
+    with transaction.atomic():
+        cadre = _lock_cadre(cadre)
+        cleaned = validate_entries(cadre, rows)
+        logs = _logs_for(cadre, sorted({weeks.week_of(c["occurred_on"]) for c in cleaned}))
+        entries = []
+        for clean in cleaned:
+            entry = Entry(log=logs[weeks.week_of(clean["occurred_on"])])
+            _apply(entry, clean)
+            entries.append(entry)
+        Entry.objects.bulk_create(entries)
+        _write_links(list(zip(entries, cleaned)))
+        _touch({e.log for e in entries})
+    return entries
+
+
+def entry_create(*, cadre, data) -> Entry:
+    """Create one entry; raise ValidationError with errors by field."""
+    try:
+        return entries_bulk_create(cadre=cadre, rows=[data])[0]
+    except BulkValidationError as exc:
+        raise ValidationError(exc.errors.get(0, {})) from None
+
+
+def entry_values(entry) -> dict:
+    """The entry as the dict the validators take (ids for relations)."""
+    values = {f: getattr(entry, f) for f in ["kind", "occurred_on", "title", "hours"]}
+    for field in ALL_KIND_FIELDS:
+        if field == "app":
+            values["app"] = entry.app_id
+        elif field == "data_items":
+            values["data_items"] = (
+                [d.pk for d in entry.data_items.all()] if entry.kind == Kind.APP_TASK else None
+            )
+        else:
+            values[field] = getattr(entry, field)
+    values["departments"] = [d.pk for d in entry.departments.all()]
+    return values
+
+
+def entry_update(*, cadre, entry, data) -> Entry:
+    """Change some fields of an entry (PATCH semantics). A changed date may move it to another
+    week's log; both weeks are rolled up again if submitted."""
+    with transaction.atomic():
+        cadre = _lock_cadre(cadre)
+        entry = (
+            Entry.objects.select_for_update(of=("self",))
+            .select_related("log")
+            .get(pk=entry.pk, log__cadre=cadre)
+        )
+        merged = entry_values(entry)
+        new_kind = data.get("kind", entry.kind)
+        if new_kind != entry.kind:
+            # Switching kind drops the old kind's stored fields; only the patch may set fields.
+            for field in KIND_FIELDS.get(entry.kind, []):
+                merged[field] = None
+        merged.update({k: v for k, v in data.items() if k in ENTRY_FIELDS})
+        try:
+            clean = validate_entries(cadre, [merged], exclude_ids=[entry.pk])[0]
+        except BulkValidationError as exc:
+            raise ValidationError(exc.errors.get(0, {})) from None
+        old_log = entry.log
+        new_week = weeks.week_of(clean["occurred_on"])
+        new_log = old_log if new_week == old_log.week else _logs_for(cadre, [new_week])[new_week]
+        _apply(entry, clean)
+        entry.log = new_log
+        entry.save()
+        _write_links([(entry, clean)], replace=True)
+        _touch({old_log, new_log})
+    return entry
+
+
+def entry_delete(*, cadre, entry) -> None:
+    with transaction.atomic():
+        cadre = _lock_cadre(cadre)
+        entry = Entry.objects.select_related("log").get(pk=entry.pk, log__cadre=cadre)
+        log = entry.log
+        entry.delete()
+        _touch({log})
+
+
+def week_submit(*, cadre, week) -> WeeklyLog:
+    """Submit a week (a no-op if it is already submitted). A week with no entries may be
+    submitted: a cadre with no burden that week still counts as a reporter."""
+    try:
+        weeks.parse_week(week)
+    except ValueError:
+        raise ValidationError({"week": [_("Not a valid ISO week such as 2026-W47.")]}) from None
+    if week > weeks.current_week():
+        raise ValidationError({"week": [_("A future week cannot be submitted.")]})
+    with transaction.atomic():
+        cadre = _lock_cadre(cadre)
+        log = _logs_for(cadre, [week])[week]
+        if log.is_submitted:
+            return log
+        log.status = LogStatus.SUBMITTED
+        log.submitted_at = timezone.now()
+        log.save(update_fields=["status", "submitted_at"])
+        mark_dirty({(log.county_id, log.week)})
+    return log

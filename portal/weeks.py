@@ -1,0 +1,139 @@
+"""ISO weeks and the fixed period buckets (week, quarter, year), reckoned in Asia/Shanghai.
+
+Pure functions with no database access; everything that speaks of a week goes through here.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+YEAR_RE = re.compile(r"^(\d{4})$")
+
+
+def today() -> dt.date:
+    """Today's date in the portal's time zone (Asia/Shanghai)."""
+    return timezone.localdate()
+
+
+def week_of(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def current_week() -> str:
+    return week_of(today())
+
+
+def parse_week(week: str) -> tuple[int, int]:
+    """Return (iso_year, iso_week) or raise ValueError for anything that is not a real week."""
+    match = WEEK_RE.match(week or "")
+    if not match:
+        raise ValueError(f"not an ISO week like 2026-W47: {week!r}")
+    year, number = int(match.group(1)), int(match.group(2))
+    if year < 1 or number < 1 or number > weeks_in_year(year):
+        raise ValueError(f"no such ISO week: {week!r}")
+    return year, number
+
+
+def is_week(week: str) -> bool:
+    try:
+        parse_week(week)
+    except ValueError:
+        return False
+    return True
+
+
+def weeks_in_year(year: int) -> int:
+    return dt.date(year, 12, 28).isocalendar()[1]
+
+
+def week_monday(week: str) -> dt.date:
+    year, number = parse_week(week)
+    return dt.date.fromisocalendar(year, number, 1)
+
+
+def week_days(week: str) -> tuple[dt.date, dt.date]:
+    monday = week_monday(week)
+    return monday, monday + dt.timedelta(days=6)
+
+
+def shift_week(week: str, delta: int) -> str:
+    return week_of(week_monday(week) + dt.timedelta(weeks=delta))
+
+
+def week_thursday(week: str) -> dt.date:
+    return week_monday(week) + dt.timedelta(days=3)
+
+
+def week_quarter(week: str) -> str:
+    """The quarter a week belongs to: that of its Thursday."""
+    thursday = week_thursday(week)
+    return f"{thursday.year:04d}-Q{(thursday.month - 1) // 3 + 1}"
+
+
+def week_year(week: str) -> str:
+    return f"{week_thursday(week).year:04d}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A fixed bucket: an ISO week, a quarter or a year."""
+
+    kind: str  # "week", "quarter" or "year"
+    label: str
+
+    @property
+    def weeks(self) -> list[str]:
+        """Every ISO week of the bucket, in order (a week belongs where its Thursday falls)."""
+        if self.kind == "week":
+            return [self.label]
+        if self.kind == "quarter":
+            year, quarter = int(self.label[:4]), int(self.label[-1])
+            first = dt.date(year, 3 * quarter - 2, 1)
+            last = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - dt.timedelta(1)
+        else:
+            year = int(self.label)
+            first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+        # The first Thursday on or after `first` is in the first week of the bucket.
+        thursday = first + dt.timedelta(days=(3 - first.weekday()) % 7)
+        weeks = []
+        while thursday <= last:
+            weeks.append(week_of(thursday))
+            thursday += dt.timedelta(weeks=1)
+        return weeks
+
+    def weeks_until(self, week: str) -> list[str]:
+        """The bucket's weeks up to and including `week` (no future weeks)."""
+        return [w for w in self.weeks if w <= week]
+
+    @property
+    def parts(self) -> list["Period"]:
+        """Sub-buckets: a year's quarters, a quarter's weeks; a week has none."""
+        if self.kind == "year":
+            return [Period("quarter", f"{self.label}-Q{q}") for q in range(1, 5)]
+        if self.kind == "quarter":
+            return [Period("week", w) for w in self.weeks]
+        return []
+
+
+def parse_period(label: str) -> Period:
+    """Parse `2026-W47`, `2026-Q4` or `2026`; raise ValueError for anything else."""
+    label = (label or "").strip()
+    if WEEK_RE.match(label):
+        parse_week(label)
+        return Period("week", label)
+    if QUARTER_RE.match(label):
+        return Period("quarter", label)
+    if YEAR_RE.match(label):
+        if int(label) < 1:
+            raise ValueError(f"no such year: {label!r}")
+        return Period("year", label)
+    raise ValueError(f"period must be a week (2026-W47), a quarter (2026-Q4) or a year (2026): {label!r}")
+
+
+def current_quarter() -> Period:
+    return Period("quarter", week_quarter(current_week()))

@@ -1,0 +1,1 @@
+"""Receivers for portal's signals. The rollup issue connects the enqueue of a county-week here."""
