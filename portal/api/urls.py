@@ -1,0 +1,3 @@
+"""REST API v1 filing routes, the OpenAPI schema and its docs (mounted at /api/)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Cadre filing pages, login and logout (mounted at /)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""REST API v1 stats and export routes (mounted at /api/v1/)."""
+
+urlpatterns = []
