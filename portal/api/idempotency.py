@@ -1,0 +1,126 @@
+"""Idempotency-Key for POST requests (draft-ietf-httpapi-idempotency-key-header).
+
+A key is claimed by inserting its IdempotencyRecord in a transaction of its own: the unique
+(user, key) constraint lets exactly one of several concurrent duplicates through, and the others
+see the committed claim at once instead of waiting on it. The request's writes and the stored
+answer are then committed together, so a crash leaves either both or neither: a claim without an
+answer and without writes can safely be taken over once it is stale.
+"""
+
+import datetime as dt
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
+
+from portal.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+KEY_MAX = 255
+# Keys are kept at least this long (DESIGN.md: at least 7 days).
+KEEP = dt.timedelta(days=7)
+# A claim still unanswered after this long belongs to a request that died (gunicorn kills a
+# worker after 30 s); its transaction rolled back, so another request may take the key over.
+STALE = dt.timedelta(minutes=5)
+
+
+def _error(status, message):
+    return Response({"detail": message}, status=status)
+
+
+def _fingerprint(request) -> str:
+    body = json.dumps(
+        request.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=JSONEncoder
+    )
+    digest = hashlib.sha256()
+    for part in (request.method, request.path, body):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _replay(record) -> Response:
+    response = Response(json.loads(bytes(record.body)), status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _claim(user, key, method, path, fingerprint):
+    """Insert the claim; return (record, None) if it is ours, else (None, answer)."""
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                user=user, key=key, method=method, path=path, fingerprint=fingerprint
+            )
+        return record, None
+    except IntegrityError:
+        pass
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is None:  # purged between our insert and this read: just try again
+        return _claim(user, key, method, path, fingerprint)
+    if record.fingerprint != fingerprint:
+        return None, _error(422, _("This Idempotency-Key was already used with a different request."))
+    if record.completed_at is not None:
+        return None, _replay(record)
+    # Take a stale claim over with a conditional UPDATE: if its request is in fact still
+    # committing, the UPDATE waits for it and then matches nothing.
+    taken = IdempotencyRecord.objects.filter(
+        pk=record.pk, completed_at__isnull=True, created_at__lt=timezone.now() - STALE
+    ).update(created_at=timezone.now())
+    if taken:
+        return record, None
+    record.refresh_from_db()
+    if record.completed_at is not None:
+        return None, _replay(record)
+    return None, _error(409, _("A request with this Idempotency-Key is still being processed; retry later."))
+
+
+def idempotent(view, request, handler) -> Response:
+    """Run `handler()` (which returns a Response) at most once per user and Idempotency-Key."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return handler()
+    if not (0 < len(key) <= KEY_MAX and key.isascii() and key.isprintable()):
+        message = _("The Idempotency-Key header must be 1 to %(max)d printable ASCII characters.")
+        return Response({HEADER: [message % {"max": KEY_MAX}]}, status=400)
+    fingerprint = _fingerprint(request)  # parses the body first: bad JSON is a 400 and claims nothing
+    record, answer = _claim(request.user, key, request.method, request.path, fingerprint)
+    if answer is not None:
+        return answer
+    try:
+        with transaction.atomic():
+            try:
+                response = handler()
+            except Exception as exc:
+                response = view.handle_exception(exc)  # re-raises what DRF does not turn into a response
+            if response.status_code >= 500:
+                raise _Release(response)
+            body = json.dumps(response.data, cls=JSONEncoder, ensure_ascii=False).encode()
+            IdempotencyRecord.objects.filter(pk=record.pk).update(
+                status_code=response.status_code, body=body, completed_at=timezone.now()
+            )
+        return response
+    except _Release as release:
+        IdempotencyRecord.objects.filter(pk=record.pk, completed_at__isnull=True).delete()
+        return release.response
+    except BaseException:
+        # A server error is not an answer: free the key so the client's retry can run.
+        IdempotencyRecord.objects.filter(pk=record.pk, completed_at__isnull=True).delete()
+        raise
+
+
+class _Release(Exception):
+    def __init__(self, response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+def purge_expired(now=None) -> int:
+    """Delete records older than KEEP; return how many. Run daily (manage.py purge_idempotency)."""
+    cutoff = (now or timezone.now()) - KEEP
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -1,0 +1,100 @@
+"""One FilterSet per resource, shared by the REST API and the HTML lists.
+
+Every filter validates its value: junk answers 400 with a field message in the API and a form
+error in the pages, never a database error (NUL characters, out-of-range ids).
+"""
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from portal import weeks
+from portal.models import App, DataItem, Department, Entry, Kind, Region, RegionLevel
+
+SEARCH_MAX = 100
+WEEK_PATTERN = r"^\d{4}-W\d{2}$"
+
+
+class WeekField(forms.CharField):
+    """An ISO week label such as 2026-W47 that really exists."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        if not weeks.is_week(value):
+            raise ValidationError(_("Not a valid ISO week such as 2026-W47."), code="invalid")
+        return value
+
+
+@extend_schema_field({"type": "string", "pattern": WEEK_PATTERN, "example": "2026-W47"})
+class WeekFilter(django_filters.CharFilter):
+    field_class = WeekField
+
+
+@extend_schema_field({"type": "string", "maxLength": SEARCH_MAX})
+class SearchFilter(django_filters.CharFilter):
+    """Case-insensitive substring of the name or the code."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label", _("Search"))
+        kwargs.setdefault("max_length", SEARCH_MAX)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        return qs.filter(Q(name__icontains=value) | Q(code__icontains=value))
+
+
+class EntryFilterSet(django_filters.FilterSet):
+    """A cadre's own entries by week, kind and issuing department."""
+
+    week = WeekFilter(field_name="log__week", label=_("week"))
+    kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("kind"))
+    department = django_filters.ModelChoiceFilter(
+        field_name="departments", queryset=Department.objects.all(), label=_("department")
+    )
+
+    class Meta:
+        model = Entry
+        fields = ["week", "kind", "department"]
+
+
+class RegionFilterSet(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=RegionLevel.choices, label=_("level"))
+    parent = django_filters.CharFilter(
+        field_name="parent__code", max_length=20, label=_("parent region code")
+    )
+    search = SearchFilter()
+
+    class Meta:
+        model = Region
+        fields = ["level", "parent", "search"]
+
+
+class DepartmentFilterSet(django_filters.FilterSet):
+    search = SearchFilter()
+
+    class Meta:
+        model = Department
+        fields = ["search"]
+
+
+class AppFilterSet(django_filters.FilterSet):
+    search = SearchFilter()
+
+    class Meta:
+        model = App
+        fields = ["search"]
+
+
+class DataItemFilterSet(django_filters.FilterSet):
+    search = SearchFilter()
+
+    class Meta:
+        model = DataItem
+        fields = ["search"]
