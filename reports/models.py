@@ -1,0 +1,149 @@
+"""Derived tables: what the rollup writes and every page, answer and export reads.
+
+All are recomputed per county-week from raw submitted entries (reports.jobs) and replaced in one
+transaction. Shares are never stored: numerators and denominators are, so any period bucket
+aggregates exactly by summing weekly rows. Distinct reporters do not add across weeks, so two
+internal tables keep one row per reporter and week (never served, never shown with identities)
+from which any bucket's distinct count is exact.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Department, Region
+
+
+class Measures(models.Model):
+    """One week's additive measures of a cell; `reporters` = submitted logs in the cell."""
+
+    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=8)
+    reporters = models.IntegerField(default=0)
+    entries_meeting = models.IntegerField(default=0)
+    entries_document = models.IntegerField(default=0)
+    entries_inspection = models.IntegerField(default=0)
+    entries_app_task = models.IntegerField(default=0)
+    hours_meeting = models.FloatField(default=0)
+    hours_document = models.FloatField(default=0)
+    hours_inspection = models.FloatField(default=0)
+    hours_app_task = models.FloatField(default=0)
+    hours_total = models.FloatField(default=0)
+    unnumbered_docs = models.IntegerField(default=0)
+    relayed_meetings = models.IntegerField(default=0)
+    repeat_meetings = models.IntegerField(default=0)
+    accompanying_meetings = models.IntegerField(default=0)
+    disguised_inspections = models.IntegerField(default=0)
+    duplicate_app_tasks = models.IntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class CountyWeekStat(Measures):
+    """Per county and ISO week."""
+
+    class Meta:
+        verbose_name = _("county-week statistic")
+        verbose_name_plural = _("county-week statistics")
+        constraints = [models.UniqueConstraint(fields=["county", "week"], name="countyweekstat_unique")]
+
+
+class TownshipWeekStat(Measures):
+    """Per county, ISO week and township (drill-down)."""
+
+    township = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("township-week statistic")
+        verbose_name_plural = _("township-week statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "week", "township"], name="townshipweekstat_unique")
+        ]
+
+
+class DepartmentWeekStat(models.Model):
+    """Per county, ISO week and issuing department.
+
+    `entries`, `entries_<kind>`, `hours` (an entry with n issuers gives each hours/n) and
+    `reporters` count entries naming this department itself. The `tree_` columns are its footprint
+    with its divisions: entries naming it or any division (each entry once), their hours shares
+    falling on it or its divisions, and the cadres who filed them.
+    """
+
+    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=8)
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    entries = models.IntegerField(default=0)
+    entries_meeting = models.IntegerField(default=0)
+    entries_document = models.IntegerField(default=0)
+    entries_inspection = models.IntegerField(default=0)
+    entries_app_task = models.IntegerField(default=0)
+    hours = models.FloatField(default=0)
+    reporters = models.IntegerField(default=0)
+    tree_entries = models.IntegerField(default=0)
+    tree_hours = models.FloatField(default=0)
+    tree_reporters = models.IntegerField(default=0)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("department-week statistic")
+        verbose_name_plural = _("department-week statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["county", "week", "department"], name="departmentweekstat_unique")
+        ]
+        indexes = [models.Index(fields=["department", "week"], name="departmentweekstat_dept")]
+
+
+class ReporterWeek(models.Model):
+    """Internal: one submitted log (a reporter in a week). Never served; exists so distinct
+    reporters of any bucket are exact. `quarter` and `year` are the week's buckets."""
+
+    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=8)
+    quarter = models.CharField(max_length=7)
+    year = models.CharField(max_length=4)
+    township = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    cadre_id = models.BigIntegerField()
+    entries = models.IntegerField(default=0)
+    hours_total = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["county", "week", "cadre_id"], name="reporterweek_unique")
+        ]
+        indexes = [models.Index(fields=["county", "year", "quarter"], name="reporterweek_bucket")]
+
+
+class ReporterDepartmentWeek(models.Model):
+    """Internal: a cadre filed, that week, an entry naming this department (`direct`) or one of
+    its divisions only (`direct` false). Never served."""
+
+    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    week = models.CharField(max_length=8)
+    quarter = models.CharField(max_length=7)
+    year = models.CharField(max_length=4)
+    cadre_id = models.BigIntegerField()
+    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    direct = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["county", "week", "cadre_id", "department"], name="reporterdepartmentweek_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["county", "year", "quarter"], name="reporterdeptweek_bucket"),
+            models.Index(fields=["department", "year"], name="reporterdeptweek_dept"),
+        ]
+
+
+# Table name of each derived model, in the order the rollup writes them (rollup frame name -> model).
+DERIVED = {
+    "county_weeks": CountyWeekStat,
+    "township_weeks": TownshipWeekStat,
+    "department_weeks": DepartmentWeekStat,
+    "reporter_weeks": ReporterWeek,
+    "reporter_departments": ReporterDepartmentWeek,
+}

@@ -1,0 +1,228 @@
+"""The measures of DESIGN.md "Rollup" as pure pandas: DataFrames in, DataFrames out, no Django.
+
+Inputs (only submitted logs; reports.loading builds them):
+  logs         log_id, cadre_id, township_id, county_id, week
+  entries      entry_id, log_id, kind, hours, doc_channel, meeting_role, relayed, repeat_topic,
+               inspection_label, materials_pages, rectification, duplicate_entry
+  links        entry_id, department_id                 (one row per issuing department)
+  departments  department_id, parent_id                (the whole tree, for footprints with divisions)
+
+`rollup()` returns one DataFrame per derived table (see reports.models.DERIVED), with the models'
+column names. Shares are not computed here: numerators and denominators are stored so any period
+aggregates exactly; `shares()` turns summed rows into the served ratios.
+"""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+KINDS = ["meeting", "document", "inspection", "app_task"]
+ENTRY_COLUMNS = [f"entries_{k}" for k in KINDS]
+HOURS_COLUMNS = [f"hours_{k}" for k in KINDS]
+INDICATORS = {
+    "unnumbered_doc_share": ("unnumbered_docs", "entries_document"),
+    "relayed_meeting_share": ("relayed_meetings", "entries_meeting"),
+    "repeat_meeting_share": ("repeat_meetings", "entries_meeting"),
+    "accompanying_share": ("accompanying_meetings", "entries_meeting"),
+    "disguised_inspection_share": ("disguised_inspections", "entries_inspection"),
+    "duplicate_entry_share": ("duplicate_app_tasks", "entries_app_task"),
+}
+NUMERATOR_COLUMNS = [num for num, _den in INDICATORS.values()]
+MEASURE_COLUMNS = [*ENTRY_COLUMNS, *HOURS_COLUMNS, "hours_total", *NUMERATOR_COLUMNS]
+DEPARTMENT_COLUMNS = [
+    "entries",
+    *ENTRY_COLUMNS,
+    "hours",
+    "reporters",
+    "tree_entries",
+    "tree_hours",
+    "tree_reporters",
+]
+# Inspections called by a softer name: disguised when they still demand materials or rectification.
+SOFT_INSPECTION_LABELS = ["research", "investigation", "guidance"]
+WORK_WEEK_HOURS = 40
+
+LOG_COLUMNS = ["log_id", "cadre_id", "township_id", "county_id", "week"]
+ENTRY_INPUT_COLUMNS = [
+    "entry_id",
+    "log_id",
+    "kind",
+    "hours",
+    "doc_channel",
+    "meeting_role",
+    "relayed",
+    "repeat_topic",
+    "inspection_label",
+    "materials_pages",
+    "rectification",
+    "duplicate_entry",
+]
+
+
+def week_buckets(week: str) -> tuple[str, str]:
+    """(quarter, year) of an ISO week: those of its Thursday."""
+    year, number = int(week[:4]), int(week[-2:])
+    thursday = dt.date.fromisocalendar(year, number, 4)
+    return f"{thursday.year:04d}-Q{(thursday.month - 1) // 3 + 1}", f"{thursday.year:04d}"
+
+
+def _flag(series) -> pd.Series:
+    """A nullable boolean column (True/False/NaN, or 't'/'f' text from COPY) as 0/1."""
+    if series.dtype == bool:
+        return series.astype("int8")
+    return series.isin([True, "t", "true", "True", 1]).astype("int8")
+
+
+def entry_measures(entries: pd.DataFrame) -> pd.DataFrame:
+    """Per entry: one 0/1 column per kind, hours per kind and each indicator's numerator."""
+    kind = entries["kind"]
+    hours = entries["hours"].astype("float64")
+    out = pd.DataFrame({"entry_id": entries["entry_id"].to_numpy(), "log_id": entries["log_id"].to_numpy()})
+    for k in KINDS:
+        is_kind = (kind == k).to_numpy()
+        out[f"entries_{k}"] = is_kind.astype("int32")
+        out[f"hours_{k}"] = np.where(is_kind, hours.to_numpy(), 0.0)
+    out["hours_total"] = hours.to_numpy()
+    is_doc = (kind == "document").to_numpy()
+    is_meeting = (kind == "meeting").to_numpy()
+    is_inspection = (kind == "inspection").to_numpy()
+    out["unnumbered_docs"] = (is_doc & (entries["doc_channel"] != "numbered").to_numpy()).astype("int32")
+    out["relayed_meetings"] = (is_meeting & (_flag(entries["relayed"]) == 1).to_numpy()).astype("int32")
+    out["repeat_meetings"] = (is_meeting & (_flag(entries["repeat_topic"]) == 1).to_numpy()).astype("int32")
+    accompanying = (entries["meeting_role"] == "accompanying").to_numpy()
+    out["accompanying_meetings"] = (is_meeting & accompanying).astype("int32")
+    soft = entries["inspection_label"].isin(SOFT_INSPECTION_LABELS).to_numpy()
+    demanded = (pd.to_numeric(entries["materials_pages"]).fillna(0) > 0).to_numpy() | (
+        _flag(entries["rectification"]) == 1
+    ).to_numpy()
+    out["disguised_inspections"] = (is_inspection & soft & demanded).astype("int32")
+    out["duplicate_app_tasks"] = (
+        (kind == "app_task").to_numpy() & (_flag(entries["duplicate_entry"]) == 1).to_numpy()
+    ).astype("int32")
+    return out
+
+
+def reporter_weeks(logs: pd.DataFrame, per_entry: pd.DataFrame) -> pd.DataFrame:
+    """One row per submitted log with its summed measures; a log without entries has zeros."""
+    sums = per_entry.drop(columns="entry_id").groupby("log_id", sort=False).sum()
+    sums["entries"] = sums[ENTRY_COLUMNS].sum(axis=1)
+    frame = logs[LOG_COLUMNS].merge(sums, how="left", left_on="log_id", right_index=True)
+    columns = [*MEASURE_COLUMNS, "entries"]
+    frame[columns] = frame[columns].fillna(0)
+    for column in [*ENTRY_COLUMNS, *NUMERATOR_COLUMNS, "entries"]:
+        frame[column] = frame[column].astype("int64")
+    return frame
+
+
+def _cells(per_log: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    grouped = per_log.groupby(keys, sort=True, observed=True)
+    out = grouped[MEASURE_COLUMNS].sum()
+    out.insert(0, "reporters", grouped.size())
+    return out.reset_index()
+
+
+def department_tree(departments: pd.DataFrame) -> pd.DataFrame:
+    """(department_id, ancestor_id) for every department and each of its ancestors, itself included."""
+    parent = dict(zip(departments["department_id"], departments["parent_id"]))
+    rows = []
+    for dept in parent:
+        node, seen = dept, set()
+        while node is not None and not pd.isna(node) and node not in seen:
+            seen.add(node)
+            rows.append((dept, int(node)))
+            node = parent.get(node)
+    return pd.DataFrame(rows, columns=["department_id", "ancestor_id"], dtype="int64")
+
+
+def department_measures(
+    per_entry: pd.DataFrame, logs: pd.DataFrame, links: pd.DataFrame, tree: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(department_weeks, reporter_departments).
+
+    Joint issuance: an entry with n issuers gives each hours/n, so a county-week's department
+    hours sum to its hours_total. Footprints with divisions count each entry once per ancestor.
+    """
+    keys = ["county_id", "week", "department_id"]
+    entry_cols = per_entry[["entry_id", "log_id", *ENTRY_COLUMNS, "hours_total"]]
+    linked = links[["entry_id", "department_id"]].merge(entry_cols, on="entry_id")
+    linked["share"] = linked["hours_total"] / linked.groupby("entry_id")["entry_id"].transform("size")
+    linked = linked.merge(logs[["log_id", "cadre_id", "county_id", "week"]], on="log_id")
+
+    direct = linked.groupby(keys, sort=True, observed=True).agg(
+        entries=("entry_id", "size"),
+        **{c: (c, "sum") for c in ENTRY_COLUMNS},
+        hours=("share", "sum"),
+    )
+    # Footprint with divisions: each (entry, ancestor) once, with the shares of its issuers below it.
+    up = linked[["entry_id", "department_id", "share", "cadre_id", "county_id", "week"]].merge(
+        tree, on="department_id"
+    )
+    up = up.groupby(["county_id", "week", "ancestor_id", "entry_id", "cadre_id"], sort=False, observed=True)[
+        "share"
+    ].sum()
+    up = up.reset_index().rename(columns={"ancestor_id": "department_id"})
+    footprint = up.groupby(keys, sort=True, observed=True).agg(
+        tree_entries=("entry_id", "size"), tree_hours=("share", "sum")
+    )
+
+    present_tree = up[["county_id", "week", "cadre_id", "department_id"]].drop_duplicates()
+    present_direct = linked[["county_id", "week", "cadre_id", "department_id"]].drop_duplicates()
+    present_direct = present_direct.assign(direct=True)
+    presence = present_tree.merge(
+        present_direct, how="left", on=["county_id", "week", "cadre_id", "department_id"]
+    )
+    presence["direct"] = presence["direct"].fillna(False).astype(bool)
+
+    reporters = presence[presence["direct"]].groupby(keys, observed=True).size().rename("reporters")
+    tree_reporters = presence.groupby(keys, observed=True).size().rename("tree_reporters")
+    weeks = footprint.join(direct, how="left").join(reporters, how="left").join(tree_reporters, how="left")
+    weeks = weeks.fillna(0).reset_index()
+    for column in ["entries", *ENTRY_COLUMNS, "reporters", "tree_entries", "tree_reporters"]:
+        weeks[column] = weeks[column].astype("int64")
+    presence = presence[["county_id", "week", "cadre_id", "department_id", "direct"]]
+    return weeks[[*keys, *DEPARTMENT_COLUMNS]], presence
+
+
+def _with_buckets(frame: pd.DataFrame) -> pd.DataFrame:
+    buckets = {w: week_buckets(w) for w in frame["week"].unique()}
+    frame = frame.copy()
+    frame.insert(2, "quarter", frame["week"].map(lambda w: buckets[w][0]))
+    frame.insert(3, "year", frame["week"].map(lambda w: buckets[w][1]))
+    return frame
+
+
+def rollup(
+    logs: pd.DataFrame, entries: pd.DataFrame, links: pd.DataFrame, departments: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
+    """Every derived table for the county-weeks whose submitted logs are given."""
+    logs = logs.astype({"week": "object"})
+    per_entry = entry_measures(entries)
+    per_log = reporter_weeks(logs, per_entry)
+    department_weeks, presence = department_measures(per_entry, logs, links, department_tree(departments))
+    reporters = per_log[["county_id", "week", "township_id", "cadre_id", "entries", "hours_total"]]
+    return {
+        "county_weeks": _cells(per_log, ["county_id", "week"]),
+        "township_weeks": _cells(per_log, ["county_id", "week", "township_id"]),
+        "department_weeks": department_weeks,
+        "reporter_weeks": _with_buckets(reporters),
+        "reporter_departments": _with_buckets(presence),
+    }
+
+
+def _ratio(numerator, denominator):
+    numerator = np.asarray(numerator, dtype="float64")
+    denominator = np.asarray(denominator, dtype="float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
+
+
+def shares(cells: pd.DataFrame, reporter_weeks_column: str = "reporter_weeks") -> pd.DataFrame:
+    """Add hours_per_reporter, week_share and the indicator shares to summed cells (NaN where a
+    denominator is 0). `reporter_weeks_column` holds submitted logs in each cell."""
+    out = cells.copy()
+    out["hours_per_reporter"] = _ratio(out["hours_total"], out[reporter_weeks_column])
+    out["week_share"] = out["hours_per_reporter"] / WORK_WEEK_HOURS
+    for share, (numerator, denominator) in INDICATORS.items():
+        out[share] = _ratio(out[numerator], out[denominator])
+    return out

@@ -1,0 +1,359 @@
+"""Selectors for the stats answers of DESIGN.md, reading only the derived tables.
+
+Each returns the answer dict the API serves (pages and exports reuse them). Measures of a period
+are sums of weekly rows; distinct reporters come from the internal per-reporter tables, so they
+are exact for any bucket. Suppression is decided by reports.suppression in two steps:
+
+1. a cell's own period total is suppressed when small, or when it is a part of its year (a quarter)
+   or quarter (a week) that must hide it to protect a sibling (`_chains`);
+2. within the answer, the total and its parts obey the complementary rule (`_relation`).
+
+Permission is not checked here: callers ask portal.policy first.
+"""
+
+import math
+from collections import defaultdict
+
+import pandas as pd
+from django.db.models import Count, Q, Sum
+
+from portal import weeks as isoweeks
+from portal.models import Department, Region
+from reports import rollup
+from reports.models import (
+    CountyWeekStat,
+    DepartmentWeekStat,
+    ReporterDepartmentWeek,
+    ReporterWeek,
+    TownshipWeekStat,
+)
+from reports.suppression import Part, min_group, period_statuses, suppress_parts
+
+HOURS_PLACES = 4
+SHARE_PLACES = 6
+SHARE_FIELDS = list(rollup.INDICATORS)
+# Fields nulled in a suppressed measures row.
+MEASURE_FIELDS = [
+    "reporters",
+    "entries",
+    "hours",
+    "hours_total",
+    "hours_per_reporter",
+    "week_share",
+    *SHARE_FIELDS,
+]
+DEPARTMENT_FIELDS = ["reporters", "entries", "entries_by_kind", "hours"]
+
+
+def _year_of(period: isoweeks.Period) -> str:
+    if period.kind == "week":
+        return isoweeks.week_year(period.label)
+    return period.label[:4]
+
+
+def _bucket_filter(period: isoweeks.Period) -> Q:
+    return Q(**{period.kind: period.label})
+
+
+def _number(value, places):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return round(float(value), places)
+
+
+def _chains(base, cell_field, cells, period) -> dict:
+    """{cell: {label: suppressed}} for the year of `period`, its quarters and weeks, for each cell
+    of a family whose reporter rows are `base` (grouped by `cell_field`; None = one cell)."""
+    year = _year_of(period)
+    rows = base.filter(year=year)
+    group = min_group()
+    group_by = [cell_field] if cell_field else []
+    counts = {"year": defaultdict(dict), "quarter": defaultdict(dict), "week": defaultdict(dict)}
+    for level in counts:
+        query = rows.values(*group_by, level).annotate(n=Count("cadre_id", distinct=True))
+        for row in query.order_by():
+            counts[level][row[cell_field] if cell_field else None][row[level]] = row["n"]
+
+    def union(cell, level):
+        def count(labels):
+            scoped = rows.filter(**{f"{level}__in": labels})
+            if cell_field:
+                scoped = scoped.filter(**{cell_field: cell})
+            return scoped.aggregate(n=Count("cadre_id", distinct=True))["n"]
+
+        return count
+
+    return {
+        cell: period_statuses(
+            year,
+            counts["year"][cell].get(year, 0),
+            counts["quarter"][cell],
+            counts["week"][cell],
+            group,
+            union_quarters=union(cell, "quarter"),
+            union_weeks=union(cell, "week"),
+        )
+        for cell in cells
+    }
+
+
+def _period_counts(base, cell_field, period) -> dict:
+    rows = base.filter(_bucket_filter(period)).values(cell_field).annotate(n=Count("cadre_id", distinct=True))
+    return {row[cell_field]: row["n"] for row in rows.order_by()}
+
+
+def _relation(base, cell_field, period, parts, total_suppressed) -> set:
+    """Keys of the parts hidden beside their total: `parts` are (key, reporters, code, forced)."""
+
+    def union(keys):
+        scoped = base.filter(_bucket_filter(period), **{f"{cell_field}__in": keys})
+        return scoped.aggregate(n=Count("cadre_id", distinct=True))["n"]
+
+    return suppress_parts(
+        [Part(key, reporters, code, forced) for key, reporters, code, forced in parts],
+        min_group(),
+        union=union,
+        total_suppressed=total_suppressed,
+    )
+
+
+def _sums(queryset, group_by, columns) -> dict:
+    """{group key (or None): {column: sum}} over the weekly rows."""
+    aggregates = {c: Sum(c) for c in columns}
+    if group_by:
+        rows = queryset.values(group_by).annotate(**aggregates).order_by()
+        return {row[group_by]: row for row in rows}
+    return {None: queryset.aggregate(**aggregates)}
+
+
+def _measures(sums: dict | None, reporters: int, reporter_weeks: int) -> dict:
+    """The served measures of one summed cell (shares null where their denominator is 0)."""
+    sums = {c: (sums or {}).get(c) or 0 for c in [*rollup.MEASURE_COLUMNS, "reporters"]}
+    frame = rollup.shares(pd.DataFrame([{**sums, "reporter_weeks": reporter_weeks}]))
+    row = frame.iloc[0]
+    out = {
+        "reporters": reporters,
+        "entries": {k: int(row[f"entries_{k}"]) for k in rollup.KINDS},
+        "hours": {k: _number(row[f"hours_{k}"], HOURS_PLACES) for k in rollup.KINDS},
+        "hours_total": _number(row["hours_total"], HOURS_PLACES),
+        "hours_per_reporter": _number(row["hours_per_reporter"], HOURS_PLACES),
+        "week_share": _number(row["week_share"], SHARE_PLACES),
+    }
+    out.update({share: _number(row[share], SHARE_PLACES) for share in SHARE_FIELDS})
+    return out
+
+
+def _hide(row: dict, fields, suppressed: bool) -> dict:
+    row["suppressed"] = suppressed
+    if suppressed:
+        row.update(dict.fromkeys(fields))
+    return row
+
+
+def _region(region) -> dict:
+    return {"code": region.code, "name": region.name}
+
+
+def _header(key, subject, period) -> dict:
+    return {key: subject, "period": period.label, "min_group": min_group()}
+
+
+# ---------------------------------------------------------------------------- county answers
+
+
+def county_weeks(county: Region, period: isoweeks.Period) -> dict:
+    """One row per ISO week of the period up to the current week."""
+    week_labels = period.weeks_until(isoweeks.current_week())
+    base = ReporterWeek.objects.filter(county=county)
+    statuses = _chains(base, None, [None], period)[None] if week_labels else {}
+    stats = {row.week: row for row in CountyWeekStat.objects.filter(county=county, week__in=week_labels)}
+    results = []
+    for week in week_labels:
+        stat = stats.get(week)
+        sums = {c: getattr(stat, c) for c in [*rollup.MEASURE_COLUMNS]} if stat else None
+        reporters = stat.reporters if stat else 0
+        row = {"week": week, **_measures(sums, reporters, reporters)}
+        results.append(_hide(row, MEASURE_FIELDS, statuses[week]))
+    return {**_header("county", _region(county), period), "results": results}
+
+
+def _county_total(county, period, base=None) -> tuple[dict, bool]:
+    """The county's measures over the period (with reporter_weeks), and whether its period total
+    is suppressed."""
+    base = base if base is not None else ReporterWeek.objects.filter(county=county)
+    weekly = CountyWeekStat.objects.filter(county=county, week__in=period.weeks)
+    sums = _sums(weekly, None, [*rollup.MEASURE_COLUMNS, "reporters"])[None]
+    distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
+    suppressed = _chains(base, None, [None], period)[None][period.label]
+    reporter_weeks = sums.get("reporters") or 0
+    return {**_measures(sums, distinct, reporter_weeks), "reporter_weeks": reporter_weeks}, suppressed
+
+
+def county_townships(county: Region, period: isoweeks.Period) -> dict:
+    """Per township of the county over the period, with the county total."""
+    townships = list(Region.objects.filter(parent=county).order_by("code"))
+    base = ReporterWeek.objects.filter(county=county)
+    total, total_suppressed = _county_total(county, period, base)
+    weekly = TownshipWeekStat.objects.filter(county=county, week__in=period.weeks)
+    sums = _sums(weekly, "township_id", [*rollup.MEASURE_COLUMNS, "reporters"])
+    distinct = _period_counts(base, "township_id", period)
+    chains = _chains(base, "township_id", [t.pk for t in townships], period)
+    hidden = _relation(
+        base,
+        "township_id",
+        period,
+        [(t.pk, distinct.get(t.pk, 0), t.code, chains[t.pk][period.label]) for t in townships],
+        total_suppressed,
+    )
+    results = []
+    for township in townships:
+        row_sums = sums.get(township.pk)
+        reporter_weeks = (row_sums or {}).get("reporters") or 0
+        measures = _measures(row_sums, distinct.get(township.pk, 0), reporter_weeks)
+        row = {"township": _region(township), **measures}
+        row["reporter_weeks"] = reporter_weeks
+        results.append(_hide(row, [*MEASURE_FIELDS, "reporter_weeks"], township.pk in hidden))
+    return {
+        **_header("county", _region(county), period),
+        "results": results,
+        "total": _hide(total, [*MEASURE_FIELDS, "reporter_weeks"], total_suppressed),
+    }
+
+
+def _department(dept) -> dict:
+    return {"id": dept.pk, "code": dept.code, "name": dept.name}
+
+
+def _department_row(sums, reporters) -> dict:
+    sums = sums or {}
+    return {
+        "reporters": reporters,
+        "entries": int(sums.get("entries") or 0),
+        "entries_by_kind": {k: int(sums.get(f"entries_{k}") or 0) for k in rollup.KINDS},
+        "hours": _number(sums.get("hours") or 0, HOURS_PLACES),
+    }
+
+
+def county_departments(county: Region, period: isoweeks.Period) -> dict:
+    """Each issuing department's footprint in the county over the period (entries naming it,
+    hours split equally among joint issuers), with a total counting each entry once."""
+    weekly = DepartmentWeekStat.objects.filter(county=county, week__in=period.weeks, entries__gt=0)
+    sums = _sums(weekly, "department_id", ["entries", *rollup.ENTRY_COLUMNS, "hours"])
+    departments = list(Department.objects.filter(pk__in=list(sums)).order_by("code"))
+    base = ReporterDepartmentWeek.objects.filter(county=county, direct=True)
+    distinct = _period_counts(base, "department_id", period)
+
+    filers = ReporterWeek.objects.filter(county=county, entries__gt=0)
+    county_measures, county_suppressed = _county_total(county, period)
+    filer_count = filers.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
+    total_suppressed = county_suppressed or filer_count < min_group()
+    total = {
+        "reporters": filer_count,
+        "entries": sum(county_measures["entries"].values()),
+        "entries_by_kind": county_measures["entries"],
+        "hours": county_measures["hours_total"],
+    }
+    chains = _chains(base, "department_id", [d.pk for d in departments], period)
+    hidden = _relation(
+        base,
+        "department_id",
+        period,
+        [(d.pk, distinct.get(d.pk, 0), d.code, chains[d.pk][period.label]) for d in departments],
+        total_suppressed,
+    )
+    results = [
+        _hide(
+            {"department": _department(d), **_department_row(sums.get(d.pk), distinct.get(d.pk, 0))},
+            DEPARTMENT_FIELDS,
+            d.pk in hidden,
+        )
+        for d in departments
+    ]
+    return {
+        **_header("county", _region(county), period),
+        "results": results,
+        "total": _hide(total, DEPARTMENT_FIELDS, total_suppressed),
+    }
+
+
+# ---------------------------------------------------------------------------- comparisons
+
+
+def region_counties(region: Region, period: isoweeks.Period, counties=None) -> dict:
+    """Every county below a city or province over the period, with the region total."""
+    counties = list(
+        (counties if counties is not None else Region.objects.below(region).counties()).order_by("code")
+    )
+    ids = [c.pk for c in counties]
+    base = ReporterWeek.objects.filter(county_id__in=ids)
+    weekly = CountyWeekStat.objects.filter(county_id__in=ids, week__in=period.weeks)
+    columns = [*rollup.MEASURE_COLUMNS, "reporters"]
+    sums = _sums(weekly, "county_id", columns)
+    total_sums = _sums(weekly, None, columns)[None]
+    distinct = _period_counts(base, "county_id", period)
+    total_distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
+    total_suppressed = _chains(base, None, [None], period)[None][period.label]
+    chains = _chains(base, "county_id", ids, period)
+    hidden = _relation(
+        base,
+        "county_id",
+        period,
+        [(c.pk, distinct.get(c.pk, 0), c.code, chains[c.pk][period.label]) for c in counties],
+        total_suppressed,
+    )
+    fields = [*MEASURE_FIELDS, "reporter_weeks"]
+    results = []
+    for county in counties:
+        row_sums = sums.get(county.pk)
+        reporter_weeks = (row_sums or {}).get("reporters") or 0
+        row = {"county": _region(county), **_measures(row_sums, distinct.get(county.pk, 0), reporter_weeks)}
+        row["reporter_weeks"] = reporter_weeks
+        results.append(_hide(row, fields, county.pk in hidden))
+    total_weeks = total_sums.get("reporters") or 0
+    total = {**_measures(total_sums, total_distinct, total_weeks), "reporter_weeks": total_weeks}
+    subject = {**_region(region), "level": region.level}
+    total = _hide(total, fields, total_suppressed)
+    return {**_header("region", subject, period), "results": results, "total": total}
+
+
+def department_counties(department: Department, period: isoweeks.Period, counties=None) -> dict:
+    """One department's footprint with its divisions per county over the period: entries naming
+    it or a division (each once), their hours shares, and the cadres who filed them."""
+    counties = counties if counties is not None else Region.objects.counties()
+    weekly = DepartmentWeekStat.objects.filter(
+        department=department, week__in=period.weeks, tree_entries__gt=0, county__in=counties
+    )
+    sums = _sums(weekly, "county_id", ["tree_entries", "tree_hours"])
+    total_sums = _sums(weekly, None, ["tree_entries", "tree_hours"])[None]
+    shown = list(Region.objects.filter(pk__in=list(sums)).order_by("code"))
+    base = ReporterDepartmentWeek.objects.filter(department=department, county__in=counties)
+    distinct = _period_counts(base, "county_id", period)
+    total_distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
+    total_suppressed = _chains(base, None, [None], period)[None][period.label]
+    chains = _chains(base, "county_id", [c.pk for c in shown], period)
+    hidden = _relation(
+        base,
+        "county_id",
+        period,
+        [(c.pk, distinct.get(c.pk, 0), c.code, chains[c.pk][period.label]) for c in shown],
+        total_suppressed,
+    )
+    fields = ["reporters", "entries", "hours"]
+
+    def row(values, reporters):
+        values = values or {}
+        return {
+            "reporters": reporters,
+            "entries": int(values.get("tree_entries") or 0),
+            "hours": _number(values.get("tree_hours") or 0, HOURS_PLACES),
+        }
+
+    results = [
+        _hide({"county": _region(c), **row(sums.get(c.pk), distinct.get(c.pk, 0))}, fields, c.pk in hidden)
+        for c in shown
+    ]
+    return {
+        **_header("department", _department(department), period),
+        "results": results,
+        "total": _hide(row(total_sums, total_distinct), fields, total_suppressed),
+    }
