@@ -1,0 +1,470 @@
+"""Cadre filing pages: this week, add/edit/delete/repeat entries, copy last week, submit, import.
+
+Every write goes through portal.services; these views only translate between HTTP and it.
+"""
+
+import datetime as dt
+import functools
+from collections import OrderedDict
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal import policy, services, weeks
+from portal.forms import KIND_HINTS, EntryForm, ImportForm, WeekEntriesChoiceForm, kind_cards
+from portal.models import (
+    KIND_FIELDS,
+    App,
+    DataItem,
+    Department,
+    Entry,
+    EntryDataItem,
+    EntryDepartment,
+    Kind,
+    LogStatus,
+    WeeklyLog,
+)
+from portal.templatetags import filing
+from portal.week_import import ImportRejected, import_rows, parse_upload, template_csv, template_xlsx
+
+RECENT_ENTRIES = 60  # how far back "recently used" and "remembered choices" look
+REPEAT_SUGGESTIONS = 8
+
+
+def cadre_required(view):
+    """Logged in (else the login page) and a cadre (else 403)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not policy.can_file(request.user):
+            raise PermissionDenied(_("Only cadres file entries."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _week_or_404(week: str) -> str:
+    """A real ISO week that is not in the future."""
+    if not weeks.is_week(week) or week > weeks.current_week():
+        raise Http404(_("No such week."))
+    return week
+
+
+def _own_entry(request, pk) -> Entry:
+    # Another cadre's entry is indistinguishable from a missing one.
+    return get_object_or_404(Entry.objects.select_related("log"), pk=pk, log__cadre=request.user)
+
+
+def _entries(cadre):
+    return Entry.objects.for_cadre(cadre).select_related("app", "log").prefetch_related("departments")
+
+
+# ---------------------------------------------------------------------------- remembered choices
+
+
+def _recent_ids(cadre) -> dict[str, list[int]]:
+    """Ids of the departments, apps and data items the cadre used lately, most recent first."""
+    recent_entries = list(
+        Entry.objects.for_cadre(cadre)
+        .order_by("-occurred_on", "-id")
+        .values_list("pk", "app_id")[:RECENT_ENTRIES]
+    )
+    order = {pk: i for i, (pk, _app) in enumerate(recent_entries)}
+
+    def ordered(pairs):
+        pairs = sorted(pairs, key=lambda p: order[p[0]])
+        return list(OrderedDict.fromkeys(target for _entry, target in pairs))
+
+    ids = list(order)
+    return {
+        "departments": ordered(
+            EntryDepartment.objects.filter(entry_id__in=ids).values_list("entry_id", "department_id")
+        ),
+        "data_items": ordered(
+            EntryDataItem.objects.filter(entry_id__in=ids).values_list("entry_id", "data_item_id")
+        ),
+        "app": list(OrderedDict.fromkeys(app for _pk, app in recent_entries if app)),
+    }
+
+
+def _remembered(cadre, kind) -> dict:
+    """Initial values from the cadre's latest entry of this kind (the form remembers choices)."""
+    latest = _entries(cadre).filter(kind=kind).order_by("-occurred_on", "-id").first()
+    if latest is None:
+        latest = _entries(cadre).order_by("-occurred_on", "-id").first()
+        return {"departments": [d.pk for d in latest.departments.all()]} if latest else {}
+    initial = {"departments": [d.pk for d in latest.departments.all()], "hours": _hours_text(latest.hours)}
+    for name in KIND_FIELDS[Kind(kind)]:
+        if name in ("meeting_format", "meeting_role", "doc_channel", "inspection_label", "app_action"):
+            initial[name] = getattr(latest, name)
+        elif name == "app":
+            initial["app"] = latest.app_id
+    return initial
+
+
+def _hours_text(hours: Decimal) -> str:
+    return filing.hours(hours)
+
+
+def _default_day(week: str) -> dt.date:
+    """Today in the current week, else the last day of a past week."""
+    return min(weeks.today(), weeks.week_days(week)[1])
+
+
+# ---------------------------------------------------------------------------- pages
+
+
+def home(request):
+    """The landing page: a cadre's current week; every other role goes to the dashboards."""
+    if not request.user.is_authenticated:
+        return redirect("login")
+    if policy.can_file(request.user):
+        return week_detail(request, weeks.current_week())
+    return redirect("reports:home")
+
+
+def _week_summary(cadre, week):
+    log = WeeklyLog.objects.filter(cadre=cadre, week=week).first()
+    entries = list(_entries(cadre).filter(log__week=week).order_by("occurred_on", "id"))
+    groups = []
+    for kind in Kind:
+        items = [e for e in entries if e.kind == kind]
+        groups.append({"kind": kind, "entries": items, "hours": sum((e.hours for e in items), Decimal(0))})
+    total = sum((g["hours"] for g in groups), Decimal(0))
+    return log, groups, entries, total
+
+
+def _status(log):
+    if log is None or log.status == LogStatus.DRAFT:
+        return "draft"
+    return "amended" if log.amended else "submitted"
+
+
+@cadre_required
+@require_GET
+def week_detail(request, week):
+    week = _week_or_404(week)
+    cadre = request.user
+    log, groups, entries, total = _week_summary(cadre, week)
+    current = weeks.current_week()
+    history = (
+        WeeklyLog.objects.filter(cadre=cadre)
+        .exclude(week=week)
+        .annotate(n=Count("entries"), total=Sum("entries__hours"))
+        .order_by("-week")[:12]
+    )
+    # Recent distinct items from earlier days, one tap to log again today.
+    since = weeks.today() - dt.timedelta(days=35)
+    suggestions, seen = [], set()
+    for entry in (
+        _entries(cadre)
+        .filter(occurred_on__gte=since)
+        .exclude(occurred_on=weeks.today())
+        .order_by("-occurred_on", "-id")[:RECENT_ENTRIES]
+    ):
+        key = (entry.kind, entry.title)
+        if key not in seen:
+            seen.add(key)
+            suggestions.append(entry)
+        if len(suggestions) >= REPEAT_SUGGESTIONS:
+            break
+    monday, sunday = weeks.week_days(week)
+    return render(
+        request,
+        "portal/week.html",
+        {
+            "week": week,
+            "monday": monday,
+            "sunday": sunday,
+            "is_current": week == current,
+            "log": log,
+            "status": _status(log),
+            "groups": groups,
+            "entry_count": len(entries),
+            "total": total,
+            "previous_week": weeks.shift_week(week, -1),
+            "next_week": weeks.shift_week(week, 1) if week < current else None,
+            "current_week": current,
+            "history": history,
+            "suggestions": suggestions,
+            "kind_cards": kind_cards(),
+        },
+    )
+
+
+def _entry_form_page(request, form, *, week, entry=None):
+    return render(
+        request,
+        "portal/entry_form.html",
+        {
+            "form": form,
+            "week": week,
+            "entry": entry,
+            "kind": form.kind,
+            "kind_hint": KIND_HINTS[form.kind],
+            "title_suggestions": (
+                Entry.objects.for_cadre(request.user)
+                .filter(kind=form.kind)
+                .order_by("-occurred_on", "-id")
+                .values_list("title", flat=True)
+                .distinct()[:20]
+                if request.user.is_authenticated
+                else []
+            ),
+            "log": WeeklyLog.objects.filter(cadre=request.user, week=week).first(),
+        },
+    )
+
+
+@cadre_required
+@require_http_methods(["GET", "POST"])
+def entry_add(request, week, kind=None):
+    week = _week_or_404(week)
+    if kind is None:
+        return render(request, "portal/kind_picker.html", {"week": week, "kind_cards": kind_cards()})
+    if kind not in Kind.values:
+        raise Http404(_("No such kind."))
+    recent = _recent_ids(request.user)
+    if request.method == "POST":
+        form = EntryForm(request.POST, kind=kind, recent=recent)
+        if form.is_valid():
+            try:
+                entry = services.entry_create(cadre=request.user, data=form.service_data())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Saved: %(title)s") % {"title": entry.title})
+                if "save_add" in request.POST:
+                    return redirect("entry_add_kind", week=entry.log.week, kind=kind)
+                return redirect("week", week=entry.log.week)
+    else:
+        initial = _remembered(request.user, kind)
+        initial["occurred_on"] = _default_day(week)
+        form = EntryForm(kind=kind, recent=recent, initial=initial)
+        form.fields["title"].widget.attrs["autofocus"] = True
+    return _entry_form_page(request, form, week=week)
+
+
+@cadre_required
+@require_http_methods(["GET", "POST"])
+def entry_edit(request, pk):
+    entry = _own_entry(request, pk)
+    recent = _recent_ids(request.user)
+    if request.method == "POST":
+        form = EntryForm(request.POST, kind=entry.kind, recent=recent)
+        if form.is_valid():
+            try:
+                entry = services.entry_update(cadre=request.user, entry=entry, data=form.service_data())
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Saved: %(title)s") % {"title": entry.title})
+                return redirect("week", week=entry.log.week)
+    else:
+        initial = services.entry_values(entry)
+        initial["hours"] = _hours_text(entry.hours)
+        form = EntryForm(kind=entry.kind, recent=recent, initial=initial)
+    return _entry_form_page(request, form, week=entry.log.week, entry=entry)
+
+
+@cadre_required
+@require_http_methods(["GET", "POST"])
+def entry_delete(request, pk):
+    entry = _own_entry(request, pk)
+    if request.method == "POST":
+        week = entry.log.week
+        services.entry_delete(cadre=request.user, entry=entry)
+        messages.success(request, _("Deleted: %(title)s") % {"title": entry.title})
+        return redirect("week", week=week)
+    return render(request, "portal/entry_delete.html", {"entry": entry, "week": entry.log.week})
+
+
+def _error_text(exc: ValidationError) -> str:
+    """A ValidationError as one line, each message after its field's label."""
+    labels = {f.name: str(f.verbose_name) for f in Entry._meta.get_fields() if hasattr(f, "verbose_name")}
+    parts = []
+    for field, msgs in exc.message_dict.items():
+        label = labels.get(field)
+        parts.extend(f"{label}：{m}" if label else m for m in msgs)
+    return " ".join(parts)
+
+
+@cadre_required
+@require_POST
+def entry_repeat(request, pk):
+    """Log an earlier entry again, dated today, in one action."""
+    entry = _own_entry(request, pk)
+    data = services.entry_values(entry)
+    data["occurred_on"] = weeks.today()
+    try:
+        copy = services.entry_create(cadre=request.user, data=data)
+    except ValidationError as exc:
+        messages.error(
+            request,
+            _("Could not repeat “%(title)s”: %(errors)s")
+            % {
+                "title": entry.title,
+                "errors": _error_text(exc),
+            },
+        )
+        return redirect(request.POST.get("next") or reverse("home"))
+    messages.success(request, _("Logged again for today: %(title)s") % {"title": copy.title})
+    return redirect("week", week=copy.log.week)
+
+
+def _copy_day(day: dt.date, target_week: str) -> dt.date:
+    """The same weekday in the target week, but never after today."""
+    moved = weeks.week_monday(target_week) + dt.timedelta(days=day.weekday())
+    return min(moved, weeks.today())
+
+
+@cadre_required
+@require_http_methods(["GET", "POST"])
+def week_copy(request, week):
+    """Copy the entries of the week before that the cadre ticks into this week."""
+    week = _week_or_404(week)
+    source_week = weeks.shift_week(week, -1)
+    source = list(_entries(request.user).filter(log__week=source_week).prefetch_related("data_items"))
+    errors = []
+    if request.method == "POST":
+        form = WeekEntriesChoiceForm(request.POST, entries=source)
+        if form.is_valid():
+            chosen = [e for e in source if str(e.pk) in set(form.cleaned_data["entries"])]
+            rows = []
+            for entry in chosen:
+                row = services.entry_values(entry)
+                row["occurred_on"] = _copy_day(entry.occurred_on, week)
+                rows.append(row)
+            try:
+                created = services.entries_bulk_create(cadre=request.user, rows=rows)
+            except services.BulkValidationError as exc:
+                for index, field_errors in sorted(exc.errors.items()):
+                    errors.append(f"{chosen[index].title}：" + _error_text(ValidationError(field_errors)))
+            except ValidationError as exc:
+                errors.append(_error_text(exc))
+            else:
+                messages.success(request, _("Copied %(n)d entries from last week.") % {"n": len(created)})
+                return redirect("week", week=week)
+    else:
+        # Pre-tick what recurs: titles the cadre also logged in the weeks before last.
+        earlier = [weeks.shift_week(week, -n) for n in (2, 3, 4)]
+        recurring = set(Entry.objects.for_cadre(request.user).in_weeks(earlier).values_list("kind", "title"))
+        form = WeekEntriesChoiceForm(
+            entries=source,
+            initial={"entries": [str(e.pk) for e in source if (e.kind, e.title) in recurring]},
+        )
+    return render(
+        request,
+        "portal/week_copy.html",
+        {"form": form, "week": week, "source_week": source_week, "source": source, "errors": errors},
+    )
+
+
+@cadre_required
+@require_http_methods(["GET", "POST"])
+def week_submit(request, week):
+    """Confirm the week's totals, then submit it."""
+    week = _week_or_404(week)
+    if request.method == "POST":
+        try:
+            services.week_submit(cadre=request.user, week=week)
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+            return redirect("week", week=week)
+        messages.success(request, _("Week %(week)s is submitted. Thank you.") % {"week": week})
+        return redirect("week", week=week)
+    log, groups, entries, total = _week_summary(request.user, week)
+    return render(
+        request,
+        "portal/week_submit.html",
+        {
+            "week": week,
+            "log": log,
+            "status": _status(log),
+            "groups": groups,
+            "total": total,
+            "entry_count": len(entries),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- import
+
+
+@cadre_required
+@require_http_methods(["GET", "POST"])
+def week_import(request):
+    problems = []
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                rows = parse_upload(form.cleaned_data["file"])
+                created = import_rows(request.user, rows)
+            except ImportRejected as exc:
+                problems = exc.problems
+            else:
+                messages.success(request, _("Imported %(n)d entries.") % {"n": len(created)})
+                first_week = min(e.log.week for e in created)
+                return redirect("week", week=first_week)
+    else:
+        form = ImportForm()
+    return render(request, "portal/import.html", {"form": form, "problems": problems})
+
+
+@cadre_required
+@require_GET
+def import_template(request, fmt):
+    if fmt == "xlsx":
+        response = HttpResponse(
+            template_xlsx(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        response = HttpResponse(template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="burden-week-template.{fmt}"'
+    return response
+
+
+# ---------------------------------------------------------------------------- picker lookups
+
+_LOOKUPS = {
+    "departments": (Department, "departments"),
+    "apps": (App, "app"),
+    "data-items": (DataItem, "data_items"),
+}
+
+
+@require_GET
+def lookup(request, what):
+    """Reference items whose name or code contains `q`, the cadre's recently used ones first."""
+    if not request.user.is_authenticated or not policy.can_file(request.user):
+        return JsonResponse({"detail": _("Only cadres file entries.")}, status=403)
+    model, recent_key = _LOOKUPS[what]
+    q = request.GET.get("q", "").strip()[:50]
+    recent = _recent_ids(request.user)[recent_key]
+    rank = {pk: i for i, pk in enumerate(recent)}
+    queryset = model.objects.all()
+    if q:
+        queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))
+    else:
+        queryset = queryset.filter(pk__in=recent)
+    found = list(queryset.order_by("name")[:200])
+    found.sort(key=lambda item: (rank.get(item.pk, len(rank)), item.name))
+    return JsonResponse(
+        {
+            "results": [
+                {"id": item.pk, "code": item.code, "name": item.name, "recent": item.pk in rank}
+                for item in found[:20]
+            ]
+        }
+    )

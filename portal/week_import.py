@@ -1,0 +1,399 @@
+"""Import a week's entries from an XLSX or CSV file made from the downloadable template.
+
+The template's headers are Chinese (the file format, not the page language); field codes are
+accepted as headers too. Cells may hold codes or Chinese/English labels. The file is read in
+full, every row is checked (here for what only a file has: names to look up, dates as text,
+yes/no cells; then by portal.services for every entry rule) and every bad row is reported with
+its row number (the header is row 1). Only a clean file is written, all rows at once, through
+services.entries_bulk_create.
+"""
+
+import csv
+import datetime as dt
+import io
+import re
+
+import openpyxl
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext as _
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.datetime import from_excel
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from portal import services
+from portal.models import (
+    App,
+    AppAction,
+    DataItem,
+    Department,
+    DocChannel,
+    InspectionLabel,
+    Kind,
+    MeetingFormat,
+    MeetingRole,
+)
+
+MAX_BYTES = 5 * 1024 * 1024
+
+# (field, Chinese header) in template order.
+COLUMNS = [
+    ("kind", "类型"),
+    ("occurred_on", "日期"),
+    ("title", "事项名称"),
+    ("hours", "耗时（小时）"),
+    ("departments", "发起部门"),
+    ("meeting_format", "会议形式"),
+    ("meeting_role", "参会身份"),
+    ("relayed", "层层传达"),
+    ("repeat_topic", "主题重复"),
+    ("doc_channel", "文件形式"),
+    ("pages", "页数"),
+    ("report_back", "要求书面报告"),
+    ("inspection_label", "检查名义"),
+    ("materials_pages", "材料页数"),
+    ("rectification", "要求整改"),
+    ("conflicting_demand", "与此前要求矛盾"),
+    ("app", "应用"),
+    ("app_action", "应用操作"),
+    ("duplicate_entry", "重复填报"),
+    ("data_items", "数据项"),
+]
+HEADER = dict(COLUMNS)
+REQUIRED = ["kind", "occurred_on", "title", "hours", "departments"]
+ENUMS = {
+    "kind": Kind,
+    "meeting_format": MeetingFormat,
+    "meeting_role": MeetingRole,
+    "doc_channel": DocChannel,
+    "inspection_label": InspectionLabel,
+    "app_action": AppAction,
+}
+BOOLS = {"relayed", "repeat_topic", "report_back", "rectification", "conflicting_demand", "duplicate_entry"}
+INTS = {"pages", "materials_pages"}
+TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
+FALSE = {"否", "n", "no", "false", "0", "×", "无", ""}
+SPLIT = re.compile(r"[;；、,，\n]+")
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
+
+NOTES = [
+    ("类型", "必填。会议 / 文件 / 督查检查 / 政务应用任务"),
+    ("日期", "必填。如 2026-11-18；不能晚于今天；日期决定所属的周"),
+    ("事项名称", "必填。简短名称，最多 200 字"),
+    ("耗时（小时）", "必填。本人耗时（含准备和路途），大于 0 且不超过 24；同一天合计不超过 24"),
+    ("发起部门", "必填。部门名称或代码；联合发文写多个，用顿号或分号隔开"),
+    ("会议形式", "会议必填：现场会议 / 视频会议 / 电话会议"),
+    ("参会身份", "会议必填：主持 / 发言 / 参会 / 陪会"),
+    ("层层传达", "会议：是/否，层层传达、“一竿子插到底”"),
+    ("主题重复", "会议：是/否，同一主题已在其他会议听过"),
+    ("文件形式", "文件必填：正式文号文件 / 无文号通知 / 口头通知 / 工作群消息 / 便签/便条"),
+    ("页数", "文件：页数，默认 0"),
+    ("要求书面报告", "文件：是/否"),
+    ("检查名义", "督查检查必填：督查检查 / 督导 / 考核 / 调研 / 调查 / 指导 / 其他"),
+    ("材料页数", "督查检查：为此准备的台账材料页数，默认 0"),
+    ("要求整改", "督查检查：是/否"),
+    ("与此前要求矛盾", "督查检查：是/否"),
+    ("应用", "政务应用任务必填：应用名称或代码"),
+    (
+        "应用操作",
+        "政务应用任务必填：数据填报 / 照片上传 / 打卡签到 / 推广转发 / 排名积分 / 工作群值守 / 其他",
+    ),
+    ("重复填报", "政务应用任务：是/否，同样的数据已在别处填报过"),
+    ("数据项", "政务应用任务：数据项名称或代码，多个用顿号隔开"),
+]
+
+
+class ImportRejected(Exception):
+    """The file was not imported; `problems` lists (row number or None, message)."""
+
+    def __init__(self, problems):
+        super().__init__(problems)
+        self.problems = problems
+
+
+# ---------------------------------------------------------------------------- template
+
+
+def template_xlsx() -> bytes:
+    """An empty sheet with the Chinese headers and drop-downs, plus a sheet of notes."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "填报"
+    sheet.append([header for _field, header in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8F0EC")
+        sheet.column_dimensions[cell.column_letter].width = max(12, len(cell.value) * 2 + 4)
+    sheet.freeze_panes = "A2"
+    with translation.override("zh-hans"):
+        for index, (field, _header) in enumerate(COLUMNS, start=1):
+            letter = openpyxl.utils.get_column_letter(index)
+            if field in ENUMS:
+                options = ",".join(str(label) for _value, label in ENUMS[field].choices)
+            elif field in BOOLS:
+                options = "是,否"
+            else:
+                continue
+            validation = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
+            sheet.add_data_validation(validation)
+            validation.add(f"{letter}2:{letter}1001")
+    notes = book.create_sheet("说明")
+    notes.append(["列", "填写说明"])
+    for row in NOTES:
+        notes.append(list(row))
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 90
+    for row in notes.iter_rows():
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def template_csv() -> bytes:
+    # A BOM so Excel opens the UTF-8 headers correctly.
+    return ("\ufeff" + ",".join(header for _field, header in COLUMNS) + "\r\n").encode("utf-8")
+
+
+# ---------------------------------------------------------------------------- reading
+
+
+def parse_upload(upload) -> list[tuple[int, dict]]:
+    """Read an uploaded file into (row number, {field: raw cell}) for every non-blank row."""
+    if upload.size > MAX_BYTES:
+        raise ImportRejected([(None, _("The file is larger than 5 MB."))])
+    content = upload.read()
+    name = (upload.name or "").lower()
+    if name.endswith(".xlsx") or content[:2] == b"PK":
+        table = _read_xlsx(content)
+    elif name.endswith(".csv") or name.endswith(".txt"):
+        table = _read_csv(content)
+    else:
+        raise ImportRejected([(None, _("Upload an .xlsx or .csv file made from the template."))])
+    return _rows(table)
+
+
+def _read_xlsx(content):
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for a damaged file
+        raise ImportRejected([(None, _("The file is not a readable XLSX workbook."))]) from None
+    sheet = book["填报"] if "填报" in book.sheetnames else book.worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
+def _read_csv(content):
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves CSV as GBK by default
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportRejected([(None, _("The CSV file is neither UTF-8 nor GBK text."))])
+    return [list(row) for row in csv.reader(io.StringIO(text))]
+
+
+def _blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _rows(table):
+    if not table or all(_blank(v) for v in table[0]):
+        raise ImportRejected([(1, _("The first row must hold the template's column headers."))])
+    by_header = {header: field for field, header in COLUMNS} | {field: field for field, _h in COLUMNS}
+    fields, unknown = [], []
+    for value in table[0]:
+        header = "" if value is None else str(value).strip()
+        if not header:
+            fields.append(None)
+        elif header in by_header:
+            fields.append(by_header[header])
+        else:
+            fields.append(None)
+            unknown.append(header)
+    problems = [(1, _("Unknown column: %(name)s.") % {"name": name}) for name in unknown]
+    missing = [HEADER[f] for f in REQUIRED if f not in fields]
+    if missing:
+        problems.append((1, _("Missing column: %(names)s.") % {"names": "、".join(missing)}))
+    if problems:
+        raise ImportRejected(problems)
+    rows = []
+    for number, values in enumerate(table[1:], start=2):
+        if all(_blank(v) for v in values):
+            continue
+        raw = {field: value for field, value in zip(fields, values) if field is not None}
+        rows.append((number, raw))
+    if not rows:
+        raise ImportRejected([(None, _("The file has no entries below the header."))])
+    if len(rows) > services.MAX_BULK:
+        raise ImportRejected([(None, _("At most %(max)d entries per file.") % {"max": services.MAX_BULK})])
+    return rows
+
+
+# ---------------------------------------------------------------------------- converting
+
+
+class _Names:
+    """Reference rows by name and by code, fetched once per file."""
+
+    def __init__(self):
+        def index(model):
+            found = {}
+            for pk, code, name in model.objects.values_list("pk", "code", "name"):
+                found[name.strip()] = pk
+                found[code.strip().lower()] = pk
+            return found
+
+        self.departments = index(Department)
+        self.apps = index(App)
+        self.data_items = index(DataItem)
+        self.enums = {}
+        for field, choices in ENUMS.items():
+            labels = {}
+            for language in ("zh-hans", "en"):
+                with translation.override(language):
+                    labels.update({str(label).strip().lower(): value for value, label in choices.choices})
+            labels.update({value: value for value in choices.values})
+            self.enums[field] = labels
+
+
+def _text(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _lookup(table, token):
+    return table.get(token) or table.get(token.lower())
+
+
+def _convert(raw: dict, names: _Names):
+    """One row's cells as a services row; errors for cells that cannot be read."""
+    data, errors = {}, {}
+    for field, value in raw.items():
+        text = _text(value)
+        if field in ENUMS:
+            if text:
+                found = names.enums[field].get(text.lower())
+                if found is None:
+                    message = (
+                        _("“%(value)s” is not a valid kind.")
+                        if field == "kind"
+                        else _("“%(value)s” is not a valid choice.")
+                    )
+                    errors[field] = [message % {"value": text}]
+                else:
+                    data[field] = found
+        elif field == "occurred_on":
+            day = _as_date(value)
+            if day is None and text:
+                errors[field] = [_("Enter a valid date (YYYY-MM-DD).")]
+            elif day is not None:
+                data[field] = day
+        elif field in ("departments", "data_items"):
+            tokens = [t.strip() for t in SPLIT.split(text) if t.strip()]
+            table = names.departments if field == "departments" else names.data_items
+            ids = [_lookup(table, t) for t in tokens]
+            unknown = [t for t, pk in zip(tokens, ids) if pk is None]
+            if unknown:
+                message = (
+                    _("Unknown department: %(ids)s.")
+                    if field == "departments"
+                    else _("Unknown data item: %(ids)s.")
+                )
+                errors[field] = [message % {"ids": "、".join(unknown)}]
+            elif ids:
+                data[field] = ids
+        elif field == "app":
+            if text:
+                pk = _lookup(names.apps, text)
+                if pk is None:
+                    errors[field] = [_("Unknown app: %(id)s.") % {"id": text}]
+                else:
+                    data[field] = pk
+        elif field in BOOLS:
+            if isinstance(value, bool):
+                data[field] = value
+            elif text.lower() in TRUE:
+                data[field] = True
+            elif text.lower() in FALSE:
+                if text:
+                    data[field] = False
+            else:
+                errors[field] = [_("Write 是 (yes) or 否 (no).")]
+        elif text:
+            data[field] = text  # title, hours and page counts: services check them
+    # An empty cell of another kind's column is not a value for that kind.
+    return data, errors
+
+
+def _as_date(value):
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return from_excel(value).date()  # a date cell formatted as a number
+        except (ValueError, OverflowError, TypeError):
+            return None
+    text = _text(value)
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _problem(number, field, message):
+    if field in HEADER:
+        return (
+            number,
+            _("Row %(row)d, %(column)s: %(message)s")
+            % {
+                "row": number,
+                "column": HEADER[field],
+                "message": message,
+            },
+        )
+    return (number, _("Row %(row)d: %(message)s") % {"row": number, "message": message})
+
+
+def _problems(numbers, row_errors):
+    order = {field: i for i, (field, _h) in enumerate(COLUMNS)}
+    problems = []
+    for index, field_errors in sorted(row_errors.items()):
+        for field in sorted(field_errors, key=lambda f: order.get(f, len(order))):
+            problems.extend(_problem(numbers[index], field, m) for m in field_errors[field])
+    return problems
+
+
+def import_rows(cadre, rows):
+    """Create every row's entry, or none: raise ImportRejected listing each bad row."""
+    names = _Names()
+    numbers = [number for number, _raw in rows]
+    converted = [_convert(raw, names) for _number, raw in rows]
+    data = [d for d, _e in converted]
+    errors = {i: e for i, (_d, e) in enumerate(converted) if e}
+    # Check the readable rows against every entry rule too, so one upload reports everything;
+    # a cell that could not be read keeps its own message instead of the service's "required".
+    try:
+        services.validate_entries(cadre, data)
+    except services.BulkValidationError as exc:
+        for index, field_errors in exc.errors.items():
+            own = errors.setdefault(index, {})
+            for field, messages in field_errors.items():
+                own.setdefault(field, messages)
+    if errors:
+        raise ImportRejected(_problems(numbers, errors))
+    try:
+        return services.entries_bulk_create(cadre=cadre, rows=data)
+    except services.BulkValidationError as exc:
+        raise ImportRejected(_problems(numbers, exc.errors)) from None
+    except ValidationError as exc:
+        raise ImportRejected([(None, m) for msgs in exc.message_dict.values() for m in msgs]) from None
