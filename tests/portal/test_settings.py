@@ -1,0 +1,207 @@
+"""Settings come from the environment and refuse bad values, naming the variable."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from portal.env import env_bool, env_int, env_list, env_str, parse_database_url, parse_redis_url
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTING_VARS = [
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "BURDEN_MIN_GROUP",
+    "BURDEN_WAGE_TOWNSHIP",
+    "BURDEN_WAGE_VILLAGE",
+    "DB_CONN_MAX_AGE",
+    "LOGIN_THROTTLE_RATE",
+    "SECURE_COOKIES",
+    "LOG_LEVEL",
+]
+# Print what the rest of the tests check, after Django has loaded the settings.
+PROBE = """
+import json, django
+django.setup()
+from django.conf import settings as s
+db = s.DATABASES["default"]
+print(json.dumps({
+    "engine": db["ENGINE"], "name": str(db["NAME"]), "host": db.get("HOST"), "port": db.get("PORT"),
+    "user": db.get("USER"), "password": db.get("PASSWORD"),
+    "debug": s.DEBUG, "hosts": s.ALLOWED_HOSTS, "min_group": s.BURDEN_MIN_GROUP,
+    "broker": s.CELERY_BROKER_URL, "eager": s.CELERY_TASK_ALWAYS_EAGER,
+    "cache": s.CACHES["default"]["BACKEND"], "language": s.LANGUAGE_CODE,
+    "languages": [code for code, _ in s.LANGUAGES], "tz": s.TIME_ZONE,
+}))
+"""
+
+
+def start(**env):
+    """Load the settings in a fresh interpreter with only the given settings variables."""
+    clean = {key: value for key, value in os.environ.items() if key not in SETTING_VARS}
+    clean["DJANGO_SETTINGS_MODULE"] = "portal.settings"
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+
+
+GOOD = {
+    "SECRET_KEY": "not-a-real-key",
+    "DEBUG": "0",
+    "DATABASE_URL": "sqlite:////tmp/burden-settings-test.db",
+}
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("DEBUG", "maybe"),
+        ("BURDEN_MIN_GROUP", "abc"),
+        ("BURDEN_MIN_GROUP", "0"),
+        ("BURDEN_WAGE_TOWNSHIP", "sixty"),
+        ("DATABASE_URL", "mysql://x"),
+        ("DATABASE_URL", "sqlite:///relative.db"),
+        ("DATABASE_URL", "postgres://127.0.0.1:5432/"),
+        ("DATABASE_URL", "postgres://postgres@127.0.0.1:port/burden"),
+        ("REDIS_URL", "http://x"),
+        ("REDIS_URL", "redis://127.0.0.1:port/0"),
+    ],
+)
+def test_it_refuses_a_bad_value(variable, value):
+    result = start(**{**GOOD, variable: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr.strip().splitlines()[-1]
+
+
+def test_it_refuses_a_bad_connection_age_on_postgres():
+    result = start(
+        **{**GOOD, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/burden", "DB_CONN_MAX_AGE": "-1"}
+    )
+    assert result.returncode != 0
+    assert "DB_CONN_MAX_AGE" in result.stderr.strip().splitlines()[-1]
+
+
+def test_it_needs_a_secret_key_without_debug():
+    result = start(DEBUG="0", DATABASE_URL=GOOD["DATABASE_URL"])
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr.strip().splitlines()[-1]
+    result = start(DATABASE_URL=GOOD["DATABASE_URL"])  # DEBUG defaults to off
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_a_production_configuration_starts():
+    result = start(
+        SECRET_KEY="not-a-real-key",
+        DEBUG="0",
+        DATABASE_URL="postgres://burden:s%40cret@db.example:5433/burden",
+        REDIS_URL="redis://cache.example:6379/2",
+        ALLOWED_HOSTS="burden.example.gov.cn, 10.0.0.5",
+        BURDEN_MIN_GROUP="7",
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["engine"] == "django.db.backends.postgresql"
+    assert (loaded["host"], loaded["port"], loaded["name"]) == ("db.example", "5433", "burden")
+    assert (loaded["user"], loaded["password"]) == ("burden", "s@cret")
+    assert loaded["debug"] is False
+    assert loaded["hosts"] == ["burden.example.gov.cn", "10.0.0.5"]
+    assert loaded["min_group"] == 7
+    assert loaded["broker"] == "redis://cache.example:6379/2"
+    assert loaded["eager"] is False
+    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_with_no_settings_it_runs_embedded():
+    result = start(DEBUG="1")
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["engine"] == "django.db.backends.sqlite3"
+    assert loaded["name"] == str(ROOT / "var" / "db.sqlite3")
+    assert loaded["eager"] is True
+    assert loaded["broker"] == "memory://"
+    assert loaded["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert loaded["min_group"] == 5
+    assert loaded["hosts"] == ["127.0.0.1", "localhost"]
+    assert (loaded["language"], loaded["tz"]) == ("zh-hans", "Asia/Shanghai")
+    assert "en" in loaded["languages"]
+
+
+# --- portal.env unit tests ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value, expected", [("1", True), ("true", True), (" On ", True), ("0", False), ("no", False)]
+)
+def test_env_bool_reads_yes_and_no(monkeypatch, value, expected):
+    monkeypatch.setenv("X_FLAG", value)
+    assert env_bool("X_FLAG", not expected) is expected
+
+
+def test_env_bool_defaults_and_refuses(monkeypatch):
+    monkeypatch.delenv("X_FLAG", raising=False)
+    assert env_bool("X_FLAG", True) is True
+    monkeypatch.setenv("X_FLAG", "2")
+    with pytest.raises(ImproperlyConfigured, match="X_FLAG"):
+        env_bool("X_FLAG", False)
+
+
+def test_env_int(monkeypatch):
+    monkeypatch.delenv("X_INT", raising=False)
+    assert env_int("X_INT", 5) == 5
+    monkeypatch.setenv("X_INT", "")
+    assert env_int("X_INT", 5) == 5
+    monkeypatch.setenv("X_INT", "12")
+    assert env_int("X_INT", 5, minimum=1) == 12
+    monkeypatch.setenv("X_INT", "0")
+    with pytest.raises(ImproperlyConfigured, match="X_INT must be at least 1"):
+        env_int("X_INT", 5, minimum=1)
+    monkeypatch.setenv("X_INT", "1.5")
+    with pytest.raises(ImproperlyConfigured, match="X_INT must be an integer"):
+        env_int("X_INT", 5)
+
+
+def test_env_list_and_str(monkeypatch):
+    monkeypatch.setenv("X_LIST", " a.example ,, b.example ")
+    assert env_list("X_LIST", []) == ["a.example", "b.example"]
+    monkeypatch.delenv("X_LIST")
+    assert env_list("X_LIST", ["d"]) == ["d"]
+    assert env_str("X_LIST") is None
+    assert env_str("X_LIST", "fallback") == "fallback"
+
+
+def test_parse_database_url():
+    assert parse_database_url("sqlite:////srv/burden/db.sqlite3") == {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": "/srv/burden/db.sqlite3",
+    }
+    assert parse_database_url("postgresql://u:p%2Fw@h:6543/n%20x") == {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "n x",
+        "USER": "u",
+        "PASSWORD": "p/w",
+        "HOST": "h",
+        "PORT": "6543",
+    }
+    assert parse_database_url("postgres://postgres@127.0.0.1/burden")["PORT"] == ""
+    for bad in ["mysql://h/db", "sqlite:///rel.db", "postgres://h/", "postgres:///db", "postgres://h:x/db"]:
+        with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+            parse_database_url(bad)
+
+
+def test_parse_redis_url():
+    assert parse_redis_url("redis://127.0.0.1:6379/1") == "redis://127.0.0.1:6379/1"
+    assert parse_redis_url("rediss://:pw@cache.example:6380/0") == "rediss://:pw@cache.example:6380/0"
+    for bad in ["http://x", "redis://", "redis://h:port/0"]:
+        with pytest.raises(ImproperlyConfigured, match="REDIS_URL"):
+            parse_redis_url(bad)
