@@ -1,0 +1,195 @@
+"""docker-compose.yml and the Dockerfile name things that exist.
+
+No Docker engine runs here, so instead of starting the stack these tests read both files and check
+that every command names an importable module or an existing management command, that every
+environment variable is one the settings read and parse, and that start-up order rests on
+health checks.
+"""
+
+import importlib
+import re
+import shlex
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import yaml
+from celery.app.utils import find_app
+from django.core.management import get_commands
+from django.urls import resolve
+
+from portal.env import parse_database_url, parse_redis_url
+
+ROOT = Path(__file__).resolve().parents[1]
+APP_SERVICES = {"migrate", "web", "worker", "beat"}
+
+
+def interpolate(value: str) -> str:
+    """Compose variable substitution with the defaults written in the file (required ones: "x")."""
+
+    def one(match):
+        name, operator, argument = match.group(1), match.group(2), match.group(3)
+        if operator in (":-", "-"):
+            return argument
+        return "x" if operator in (":?", "?") else f"<{name}>"
+
+    value = re.sub(r"\$\{([A-Z_][A-Z0-9_]*)(?:(:?[-?])([^}]*))?\}", one, value)
+    return value.replace("$$", "$")
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose):
+    return compose["services"]
+
+
+def command_of(service) -> list[str]:
+    command = service["command"]
+    return shlex.split(command) if isinstance(command, str) else list(command)
+
+
+def settings_variables() -> set[str]:
+    source = (ROOT / "portal" / "settings.py").read_text()
+    return set(re.findall(r"env_(?:str|bool|int|list)\(\s*\"([A-Z0-9_]+)\"", source))
+
+
+def test_it_runs_the_production_services(services):
+    assert set(services) == {"postgres", "redis", *APP_SERVICES}
+    for name in APP_SERVICES:
+        assert services[name]["build"] == "."
+
+
+def test_the_web_command_names_the_wsgi_application(services):
+    command = command_of(services["web"])
+    assert command[0] == "gunicorn"
+    module, attribute = next(part for part in command if ":" in part and not part[0].isdigit()).split(":")
+    application = getattr(importlib.import_module(module), attribute)
+    assert callable(application)
+
+
+@pytest.mark.parametrize("name, subcommand", [("worker", "worker"), ("beat", "beat")])
+def test_the_celery_commands_name_the_celery_app(services, name, subcommand):
+    command = command_of(services[name])
+    assert command[0] == "celery"
+    app_name = command[command.index("-A") + 1]
+    app = find_app(app_name)
+    assert app.main == "portal"
+    assert subcommand in command
+    # The beat schedule names tasks the app knows.
+    app.loader.import_default_modules()
+    for entry in app.conf.beat_schedule.values():
+        assert entry["task"] in app.tasks
+
+
+def test_manage_py_commands_exist(services):
+    command = command_of(services["migrate"])
+    assert command[:2] == ["python", "manage.py"]
+    assert (ROOT / "manage.py").is_file()
+    assert command[2] in get_commands()
+
+
+def test_the_environment_is_what_settings_read(services):
+    known = settings_variables()
+    assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG"} <= known
+    for name in APP_SERVICES:
+        environment = services[name]["environment"]
+        assert set(environment) <= known, name
+        assert {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ALLOWED_HOSTS"} <= set(environment), name
+        database = parse_database_url(interpolate(environment["DATABASE_URL"]))
+        assert database["ENGINE"] == "django.db.backends.postgresql"
+        assert database["HOST"] == "postgres"
+        assert urlparse(parse_redis_url(interpolate(environment["REDIS_URL"]))).hostname == "redis"
+        assert interpolate(str(environment["DEBUG"])) == "0"
+        # No key is written into the file: compose refuses to start without one.
+        assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
+
+
+def test_the_database_credentials_match(services):
+    postgres = services["postgres"]["environment"]
+    database = parse_database_url(interpolate(services["web"]["environment"]["DATABASE_URL"]))
+    assert (database["NAME"], database["USER"]) == (postgres["POSTGRES_DB"], postgres["POSTGRES_USER"])
+    assert services["web"]["environment"]["DATABASE_URL"].count(postgres["POSTGRES_PASSWORD"]) == 1
+
+
+def test_start_up_waits_on_health_checks(services):
+    for name, service in services.items():
+        for dependency, rule in service.get("depends_on", {}).items():
+            condition = rule["condition"]
+            if condition == "service_healthy":
+                assert "healthcheck" in services[dependency], f"{name} waits on {dependency}"
+            else:
+                assert condition == "service_completed_successfully"
+                assert services[dependency]["restart"] == "no"
+        # A long-running service proves itself healthy or starts only after healthy ones.
+        if service.get("restart") != "no" and "healthcheck" not in service:
+            conditions = {rule["condition"] for rule in service["depends_on"].values()}
+            assert "service_healthy" in conditions, name
+    for name in APP_SERVICES - {"migrate"}:
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["redis"]["condition"] == "service_healthy"
+    assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def test_the_web_health_check_probes_a_real_page(services):
+    web = services["web"]
+    probe = " ".join(web["healthcheck"]["test"])
+    url = urlparse(re.search(r"https?://[^'\" ]+", probe).group(0))
+    assert resolve(url.path).url_name == "login"
+    bind = command_of(web)[command_of(web).index("--bind") + 1]
+    assert url.port == int(bind.rsplit(":", 1)[1])
+    assert url.hostname in interpolate(web["environment"]["ALLOWED_HOSTS"]).split(",")
+
+
+def dockerfile_instructions():
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#")]
+    return [tuple(line.split(None, 1)) for line in lines]
+
+
+def test_the_dockerfile_copies_paths_that_exist():
+    instructions = dockerfile_instructions()
+    assert instructions[0] == ("FROM", "python:3.11-slim")
+    copies = [shlex.split(argument) for keyword, argument in instructions if keyword == "COPY"]
+    assert copies
+    for parts in copies:
+        for source in parts[:-1]:
+            assert (ROOT / source).exists(), source
+    copied = {source for parts in copies for source in parts[:-1]}
+    # Everything the running code needs is in the image.
+    assert {"requirements.txt", "manage.py", "portal", "reports", "templates", "static", "locale"} <= copied
+    for keyword, argument in instructions:
+        if keyword == "RUN" and "pip install" in argument:
+            requirement = shlex.split(argument)[shlex.split(argument).index("-r") + 1]
+            assert requirement in copied and (ROOT / requirement).is_file()
+
+
+def test_the_dockerfile_collects_static_files_without_baking_a_key():
+    instructions = dockerfile_instructions()
+    runs = [argument for keyword, argument in instructions if keyword == "RUN"]
+    collect = [run for run in runs if "collectstatic" in run]
+    assert len(collect) == 1 and "SECRET_KEY=" in collect[0]
+    assert "collectstatic" in get_commands()
+    for keyword, argument in instructions:
+        if keyword in ("ENV", "ARG"):
+            assert "SECRET_KEY" not in argument
+
+
+def test_the_image_runs_as_a_non_root_user_and_serves_with_gunicorn(services):
+    instructions = dockerfile_instructions()
+    keywords = [keyword for keyword, _argument in instructions]
+    user = [argument for keyword, argument in instructions if keyword == "USER"]
+    assert user and user[-1] not in ("root", "0")
+    assert keywords.index("USER") < keywords.index("CMD")
+    cmd = yaml.safe_load(dict(instructions)["CMD"])
+    assert cmd == command_of(services["web"])
+
+
+def test_dockerignore_keeps_local_state_out():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".git", ".venv", "var", "staticfiles"} <= set(ignored)
