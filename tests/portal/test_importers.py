@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from portal.importers import ImportFailed, import_reference, import_users
 from portal.models import App, DataItem, Department, Region, RegionLevel, Role, User
@@ -171,9 +172,14 @@ def test_it_reads_named_text_objects(db):
     assert import_reference(data_items=source)["data_items"]["created"] == 2
     bad = io.StringIO("code,name\nDI-X,\n")
     bad.name = "demo-items.csv"
-    with pytest.raises(ImportFailed) as failed:
+    with pytest.raises(ImportFailed) as failed, translation.override("en"):
         import_reference(data_items=bad)
     assert failed.value.errors == ["demo-items.csv:line 2: name is empty"]
+
+
+def test_errors_are_in_chinese_by_default(tmp_path, db):
+    err = failing_reference(data_items=write(tmp_path, "items.csv", "code,name\nDI-X,\n"))
+    assert err.strip() == f"{tmp_path / 'items.csv'}:line 2: name 为空"
 
 
 def test_it_finds_parents_already_in_the_database(loaded, tmp_path):
