@@ -1,3 +1,25 @@
-"""REST API v1 stats and export routes (mounted at /api/v1/)."""
+"""REST API v1 stats routes (mounted at /api/v1/). Names: api-stats:<answer>."""
 
-urlpatterns = []
+from django.urls import path
+
+from reports.api import views
+
+app_name = "api-stats"
+
+urlpatterns = [
+    path("stats/counties/<str:code>/weeks/", views.CountyWeeksView.as_view(), name="county-weeks"),
+    path(
+        "stats/counties/<str:code>/departments/",
+        views.CountyDepartmentsView.as_view(),
+        name="county-departments",
+    ),
+    path(
+        "stats/counties/<str:code>/townships/", views.CountyTownshipsView.as_view(), name="county-townships"
+    ),
+    path("stats/regions/<str:code>/counties/", views.RegionCountiesView.as_view(), name="region-counties"),
+    path(
+        "stats/departments/<str:id>/counties/",
+        views.DepartmentCountiesView.as_view(),
+        name="department-counties",
+    ),
+]

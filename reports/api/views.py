@@ -1,0 +1,156 @@
+"""Stats API v1: five read-only answers over fixed period buckets, suppressed.
+
+Order of checks (DESIGN.md): the role may make this kind of request at all (else 403 whatever the
+parameters), the subject exists (else 404) and is within the user's scope (else 403), then the
+`period` parameter is validated (else 400 with a field message).
+"""
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers as drf_serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal import policy, weeks
+from portal.models import Department, Region, RegionLevel, Role
+from reports import stats
+from reports.api import serializers
+
+
+class _Detail(drf_serializers.Serializer):
+    detail = drf_serializers.CharField()
+
+
+_ERRORS = {
+    400: OpenApiResponse(OpenApiTypes.OBJECT, description='Errors by field, e.g. {"period": ["..."]}.'),
+    401: _Detail,
+    403: _Detail,
+    404: _Detail,
+}
+_PERIOD = OpenApiParameter(
+    "period",
+    OpenApiTypes.STR,
+    OpenApiParameter.QUERY,
+    required=False,
+    pattern=r"^\d{4}(-W\d{2}|-Q[1-4])?$",
+    description="A fixed bucket: ISO week 2026-W47, quarter 2026-Q4 or year 2026 (default: this quarter).",
+)
+_CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Official region code.")
+_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Department id.")
+
+
+def parse_period(request) -> weeks.Period:
+    """The `period` query parameter, or the current quarter; ValidationError (400) if malformed."""
+    label = request.query_params.get("period")
+    if label is None or label == "":
+        return weeks.current_quarter()
+    try:
+        return weeks.parse_period(label)
+    except ValueError:
+        raise ValidationError(
+            {"period": [_("Give a week (2026-W47), a quarter (2026-Q4) or a year (2026).")]}
+        ) from None
+
+
+class _StatsView(APIView):
+    permission_classes = [IsAuthenticated]
+    roles: tuple = ()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not (policy.is_admin(request.user) or request.user.role in self.roles):
+            raise PermissionDenied(_("Your role may not read this answer."))
+
+
+class _CountyView(_StatsView):
+    roles = (Role.CADRE, Role.COUNTY_REVIEWER, Role.REGION_REVIEWER)
+    selector = None
+
+    def get(self, request, code):
+        county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
+        if county is None:
+            raise Http404
+        if not policy.can_view_county(request.user, county):
+            raise PermissionDenied(_("This county is outside your scope."))
+        return Response(type(self).selector(county, parse_period(request)))
+
+
+class CountyWeeksView(_CountyView):
+    selector = stats.county_weeks
+
+    @extend_schema(
+        parameters=[_CODE, _PERIOD],
+        responses={200: serializers.CountyWeeksSerializer, **_ERRORS},
+        description="One row per ISO week of the period, up to the current week.",
+    )
+    def get(self, request, code):
+        return super().get(request, code)
+
+
+class CountyTownshipsView(_CountyView):
+    selector = stats.county_townships
+
+    @extend_schema(
+        parameters=[_CODE, _PERIOD],
+        responses={200: serializers.CountyTownshipsSerializer, **_ERRORS},
+        description="The county's townships over the period, with the county total.",
+    )
+    def get(self, request, code):
+        return super().get(request, code)
+
+
+class CountyDepartmentsView(_CountyView):
+    selector = stats.county_departments
+
+    @extend_schema(
+        parameters=[_CODE, _PERIOD],
+        responses={200: serializers.CountyDepartmentsSerializer, **_ERRORS},
+        description=(
+            "Issuing departments' footprint in the county: entries naming each, hours split equally "
+            "among joint issuers; the total counts each entry once."
+        ),
+    )
+    def get(self, request, code):
+        return super().get(request, code)
+
+
+class RegionCountiesView(_StatsView):
+    roles = (Role.REGION_REVIEWER,)
+
+    @extend_schema(
+        parameters=[_CODE, _PERIOD],
+        responses={200: serializers.RegionCountiesSerializer, **_ERRORS},
+        description="County comparison below a city or province, with the region total.",
+    )
+    def get(self, request, code):
+        region = Region.objects.filter(code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE]).first()
+        if region is None:
+            raise Http404
+        if not policy.can_compare_region(request.user, region):
+            raise PermissionDenied(_("This region is outside your scope."))
+        return Response(stats.region_counties(region, parse_period(request)))
+
+
+class DepartmentCountiesView(_StatsView):
+    roles = (Role.DEPARTMENT_VIEWER, Role.REGION_REVIEWER)
+
+    @extend_schema(
+        parameters=[_ID, _PERIOD],
+        responses={200: serializers.DepartmentCountiesSerializer, **_ERRORS},
+        description=(
+            "One department's footprint with its divisions, per county in the reader's scope: entries "
+            "naming it or a division (each once) and their hours shares."
+        ),
+    )
+    def get(self, request, id):
+        department = Department.objects.filter(pk=int(id)).first() if str(id).isdigit() else None
+        if department is None:
+            raise Http404
+        counties = policy.department_scope(request.user, department)
+        if counties is None:
+            raise PermissionDenied(_("This department is outside your scope."))
+        return Response(stats.department_counties(department, parse_period(request), counties=counties))

@@ -1,0 +1,42 @@
+"""Celery tasks: thin wrappers over reports.jobs (ids in, nothing heavy out).
+
+All are idempotent (they recompute from raw rows), acknowledged late so a worker lost mid-task
+hands the task to another, and retried with exponential backoff on database or network errors.
+"""
+
+from celery import group, shared_task
+from django.db import DatabaseError
+
+from reports import jobs
+
+_RETRY = {
+    "acks_late": True,
+    "autoretry_for": (DatabaseError, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**_RETRY)
+def rollup_dirty_week(county_id: int, week: str) -> bool:
+    """Enqueued after a submit or amendment commits: roll up the county-week if still dirty."""
+    return jobs.process_mark(county_id, week)
+
+
+@shared_task(**_RETRY)
+def rollup_county(county_id: int) -> int:
+    jobs.rollup_county(county_id)
+    return county_id
+
+
+@shared_task(**_RETRY)
+def drain_dirty() -> int:
+    """Celery beat, every 60 s: whatever dirty mark no enqueue reached (broker down, lost task)."""
+    return jobs.drain_dirty()
+
+
+def rebuild_all():
+    """Fan a full rebuild out as a group, one task per county: more workers finish sooner."""
+    return group(rollup_county.s(county_id) for county_id in jobs.county_ids()).apply_async()

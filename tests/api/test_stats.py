@@ -1,0 +1,237 @@
+"""Stats API: answer shapes and hand-computed values, periods, order of checks, suppression."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from portal import services
+from reports import jobs
+from tests.api.conftest import client_for
+from tests.reports import fixture
+from tests.reports.fixture import W47
+
+WEEKS = "/api/v1/stats/counties/{}/weeks/"
+TOWNSHIPS = "/api/v1/stats/counties/{}/townships/"
+DEPARTMENTS = "/api/v1/stats/counties/{}/departments/"
+REGION = "/api/v1/stats/regions/{}/counties/"
+DEPARTMENT = "/api/v1/stats/departments/{}/counties/"
+
+
+@pytest.fixture
+def built(w, settings):
+    settings.BURDEN_MIN_GROUP = 1  # the hand-computed values, unsuppressed
+    extra = fixture.build(w)
+    jobs.rollup_all()
+    return w, extra
+
+
+def _get(user, url):
+    answer = client_for(user).get(url)
+    return answer.status_code, answer.json()
+
+
+def test_weeks_answer_matches_the_hand_computed_week(built):
+    w, _ = built
+    status, body = _get(w.county_reviewer, WEEKS.format(w.county.code) + "?period=2026-W47")
+    assert status == 200
+    assert body["county"] == {"code": "330802", "name": "柯城区"} and body["period"] == W47
+    assert body["min_group"] == 1
+    assert body["results"] == [
+        {
+            "week": W47,
+            "suppressed": False,
+            "reporters": 3,
+            "entries": {"meeting": 2, "document": 2, "inspection": 2, "app_task": 1},
+            "hours": {"meeting": 5.5, "document": 3.0, "inspection": 5.5, "app_task": 0.5},
+            "hours_total": 14.5,
+            "hours_per_reporter": 4.8333,  # 14.5 / 3
+            "week_share": 0.120833,  # 4.8333 / 40
+            "unnumbered_doc_share": 0.5,
+            "relayed_meeting_share": 0.5,
+            "repeat_meeting_share": 0.5,
+            "accompanying_share": 0.5,
+            "disguised_inspection_share": 0.5,
+            "duplicate_entry_share": 1.0,
+        }
+    ]
+
+
+def test_weeks_answer_defaults_to_the_current_quarter_up_to_this_week(built):
+    w, _ = built
+    status, body = _get(w.cadre, WEEKS.format(w.county.code))
+    assert status == 200 and body["period"] == "2026-Q4"
+    weeks = [r["week"] for r in body["results"]]
+    assert weeks[0] == "2026-W40" and weeks[-1] == W47 and len(weeks) == 8
+    empty = body["results"][0]
+    assert empty["suppressed"] is True and empty["reporters"] is None  # 0 reporters is below any group
+    w46 = body["results"][-2]
+    assert w46["reporters"] == 1 and w46["hours_total"] == 1.0 and w46["relayed_meeting_share"] == 0.0
+    assert w46["unnumbered_doc_share"] is None  # no documents that week
+
+
+def test_townships_answer_counts_distinct_reporters_and_reporter_weeks(built):
+    w, _ = built
+    status, body = _get(w.region_reviewer, TOWNSHIPS.format(w.county.code) + "?period=2026-Q4")
+    assert status == 200
+    first, second = body["results"]
+    assert first["township"] == {"code": "330802001", "name": "府山街道"}
+    # alice (W46, W47) and bob (W47): 2 distinct reporters, 3 logs, 15.5 hours.
+    assert (first["reporters"], first["reporter_weeks"], first["hours_total"]) == (2, 3, 15.5)
+    assert first["hours_per_reporter"] == 5.1667 and first["relayed_meeting_share"] == 0.333333
+    assert (second["reporters"], second["reporter_weeks"], second["hours_total"]) == (1, 1, 0.0)
+    assert second["hours_per_reporter"] == 0.0 and second["duplicate_entry_share"] is None
+    total = body["total"]
+    assert (total["reporters"], total["reporter_weeks"], total["hours_total"]) == (3, 4, 15.5)
+    assert total["hours_per_reporter"] == 3.875 and total["week_share"] == 0.096875
+
+
+def test_departments_answer_splits_joint_hours_and_counts_each_entry_once_in_the_total(built):
+    w, _ = built
+    status, body = _get(w.cadre2, DEPARTMENTS.format(w.county.code) + "?period=2026-W47")
+    assert status == 200
+    rows = {r["department"]["code"]: r for r in body["results"]}
+    assert rows["ZJ-AGRI"] == {
+        "department": {"id": w.dept_province.pk, "code": "ZJ-AGRI", "name": "浙江省农业农村厅"},
+        "suppressed": False,
+        "reporters": 2,
+        "entries": 3,
+        "entries_by_kind": {"meeting": 1, "document": 1, "inspection": 1, "app_task": 0},
+        "hours": 3.5,
+    }
+    assert {c: r["hours"] for c, r in rows.items()} == {
+        "ZJ-AGRI": 3.5,
+        "ZJ-AGRI-01": 4.5,
+        "QZ-CIVIL": 1.0,
+        "KC-OFFICE": 5.5,
+    }
+    assert sum(r["entries"] for r in rows.values()) == 10  # E2 twice, E7 three times
+    assert body["total"] == {
+        "suppressed": False,
+        "reporters": 2,  # hank filed nothing
+        "entries": 7,
+        "entries_by_kind": {"meeting": 2, "document": 2, "inspection": 2, "app_task": 1},
+        "hours": 14.5,
+    }
+
+
+def test_region_and_department_answers(built):
+    w, _ = built
+    status, body = _get(w.region_reviewer, REGION.format(w.city.code) + "?period=2026")
+    assert status == 200 and body["region"]["level"] == "city"
+    assert [(r["county"]["code"], r["reporters"], r["hours_total"]) for r in body["results"]] == [
+        ("330802", 3, 15.5),
+        ("330803", 1, 1.0),
+    ]
+    assert body["total"]["reporters"] == 4 and body["total"]["hours_total"] == 16.5
+    # The province department with its division: E1, E2, E3, E7 once each; 2.5 + 0.5 + 4.0 + 1.0 hours.
+    status, body = _get(w.department_viewer, DEPARTMENT.format(w.dept_province.pk) + "?period=2026-Q4")
+    assert status == 200
+    assert body["results"] == [
+        {
+            "county": {"code": "330802", "name": "柯城区"},
+            "suppressed": False,
+            "reporters": 2,
+            "entries": 4,
+            "hours": 8.0,
+        }
+    ]
+
+
+def test_numbers_are_json_numbers(built):
+    w, _ = built
+    raw = client_for(w.admin).get(WEEKS.format(w.county.code) + "?period=2026-W47").content.decode()
+    assert '"hours_total":14.5' in raw.replace(" ", "") and '"14.5"' not in raw
+    assert isinstance(json.loads(raw)["results"][0]["week_share"], float)
+
+
+def test_default_minimum_group_suppresses_the_small_fixture(w):
+    fixture.build(w)
+    jobs.rollup_all()
+    status, body = _get(w.county_reviewer, TOWNSHIPS.format(w.county.code))
+    assert status == 200 and body["min_group"] == 5
+    assert all(r["suppressed"] and r["hours_total"] is None for r in body["results"])
+    assert body["total"]["suppressed"] is True and body["total"]["reporters"] is None
+    assert body["total"]["entries"] is None and body["total"]["hours_per_reporter"] is None
+
+
+def _cadres(w, township, n, prefix):
+    return [fixture.cadre(f"{prefix}{i}", township) for i in range(n)]
+
+
+def test_a_lone_small_township_is_protected_by_hiding_the_next_smallest(w):
+    big = _cadres(w, w.township, 6, "big")
+    small = _cadres(w, w.township2, 2, "small")
+    for user in big + small:
+        services.entries_bulk_create(cadre=user, rows=[w.entry_data(hours="1.0")])
+        services.week_submit(cadre=user, week=W47)
+    jobs.rollup_all()
+    status, body = _get(w.county_reviewer, TOWNSHIPS.format(w.county.code) + "?period=2026-W47")
+    assert status == 200 and body["total"]["suppressed"] is False and body["total"]["reporters"] == 8
+    # 2 < 5 alone; shown beside the total it would be 8 - 6: so the 6 are hidden too.
+    assert [r["suppressed"] for r in body["results"]] == [True, True]
+
+
+# ---------------------------------------------------------------------------- order of checks
+
+
+@pytest.mark.parametrize("url", [WEEKS, TOWNSHIPS, DEPARTMENTS])
+def test_county_answers_check_permission_then_existence_then_period(w, url):
+    assert _get(w.department_viewer, url.format("999999") + "?period=junk")[0] == 403
+    assert _get(w.cadre, url.format(w.other_county.code) + "?period=junk")[0] == 403
+    assert _get(w.cadre, url.format("999999") + "?period=junk")[0] == 404
+    status, body = _get(w.cadre, url.format(w.county.code) + "?period=2026-Q5")
+    assert status == 400 and list(body) == ["period"]
+    assert client_for(None).get(url.format(w.county.code)).status_code == 401
+
+
+def test_region_and_department_answers_check_scope(w):
+    assert _get(w.county_reviewer, REGION.format("999999") + "?period=junk")[0] == 403
+    assert _get(w.region_reviewer, REGION.format("999999"))[0] == 404
+    assert _get(w.region_reviewer, REGION.format(w.county.code))[0] == 404  # not a city or province
+    assert _get(w.region_reviewer, REGION.format(w.city.code) + "?period=junk")[0] == 400
+    assert _get(w.cadre, DEPARTMENT.format(w.dept_province.pk) + "?period=junk")[0] == 403
+    assert _get(w.department_viewer, DEPARTMENT.format(w.dept_city.pk) + "?period=junk")[0] == 403
+    assert _get(w.department_viewer, DEPARTMENT.format(w.dept_division.pk))[0] == 200  # its division
+    assert _get(w.department_viewer, DEPARTMENT.format("abc"))[0] == 404
+    status, body = _get(w.region_reviewer, DEPARTMENT.format(w.dept_city.pk) + "?period=2026-W99")
+    assert status == 400 and "period" in body
+
+
+def test_chinese_field_message_for_a_bad_period(w):
+    answer = client_for(w.cadre).get(
+        WEEKS.format(w.county.code) + "?period=soon", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert answer.status_code == 400
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in answer.json()["period"][0])
+
+
+# ---------------------------------------------------------------------------- query count
+
+
+def _grow(w, users, per_user):
+    for user in users:
+        rows = [w.entry_data(hours="0.1", title=f"t{i}", day=fixture.DAY47) for i in range(per_user)]
+        services.entries_bulk_create(cadre=user, rows=rows)
+    jobs.rollup_all()
+
+
+def _queries(user, url):
+    client = client_for(user)
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(url).status_code == 200
+    return len(context)
+
+
+def test_reading_stats_does_not_grow_with_raw_entries(w):
+    users = _cadres(w, w.township, 3, "a") + _cadres(w, w.township2, 6, "b")
+    for user in users:
+        services.week_submit(cadre=user, week=W47)
+    _grow(w, users, 1)
+    urls = [u.format(w.county.code) for u in (WEEKS, TOWNSHIPS, DEPARTMENTS)]
+    urls += [REGION.format(w.city.code), DEPARTMENT.format(w.dept_province.pk)]
+    small = [_queries(w.admin, url) for url in urls]
+    _grow(w, users, 60)
+    assert [_queries(w.admin, url) for url in urls] == small
+    assert max(small) <= 40
