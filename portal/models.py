@@ -191,6 +191,14 @@ ROLE_REGION_LEVELS = {
 }
 
 
+class PortalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # A superuser is an administrator; left at the default role (cadre) it would need a region
+        # and `createsuperuser` would hit the user_region_required_for_role constraint.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """An account: its role decides what it may file and see; its unit is a region or department."""
 
@@ -213,7 +221,7 @@ class User(AbstractUser):
         related_name="viewers",
     )
 
-    objects = UserManager()
+    objects = PortalUserManager()
 
     class Meta:
         verbose_name = _("user")

@@ -1,6 +1,7 @@
 """Django admin: reference data and accounts only, in Chinese, with form errors instead of 500s."""
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from portal.models import Region, RegionLevel, Role, User
@@ -100,10 +101,22 @@ def test_it_makes_only_administrators_staff(admin_client, world):
     )
     assert response.status_code == 302
     dave = User.objects.get(pk=world.county_reviewer.pk)
-    assert (dave.role, dave.is_staff, dave.is_superuser, dave.display_name) == (Role.ADMIN, True, True, "戴夫")
+    assert (dave.role, dave.is_staff, dave.is_superuser, dave.display_name) == (
+        Role.ADMIN,
+        True,
+        True,
+        "戴夫",
+    )
 
 
 def test_it_refuses_non_staff(client, world):
     client.force_login(world.county_reviewer)
     response = client.get(reverse("admin:portal_region_changelist"))
     assert response.status_code == 302
+
+
+def test_createsuperuser_makes_an_administrator(db, monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "correct-horse-battery")
+    call_command("createsuperuser", "--no-input", "--username", "root", "--email", "root@example.com")
+    root = User.objects.get(username="root")
+    assert (root.role, root.is_staff, root.is_superuser, root.region) == (Role.ADMIN, True, True, None)
