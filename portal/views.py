@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,12 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal import policy, services, weeks
+from portal.filters import AppFilterSet, DataItemFilterSet, DepartmentFilterSet, EntryFilterSet
 from portal.forms import KIND_HINTS, EntryForm, ImportForm, WeekEntriesChoiceForm, kind_cards
 from portal.models import (
     KIND_FIELDS,
-    App,
-    DataItem,
-    Department,
     Entry,
     EntryDataItem,
     EntryDepartment,
@@ -134,7 +132,8 @@ def home(request):
 
 def _week_summary(cadre, week):
     log = WeeklyLog.objects.filter(cadre=cadre, week=week).first()
-    entries = list(_entries(cadre).filter(log__week=week).order_by("occurred_on", "id"))
+    # The same FilterSet as the API's entry list, so "a week's entries" means one thing.
+    entries = list(EntryFilterSet({"week": week}, queryset=_entries(cadre)).qs.order_by("occurred_on", "id"))
     groups = []
     for kind in Kind:
         items = [e for e in entries if e.kind == kind]
@@ -438,9 +437,9 @@ def import_template(request, fmt):
 # ---------------------------------------------------------------------------- picker lookups
 
 _LOOKUPS = {
-    "departments": (Department, "departments"),
-    "apps": (App, "app"),
-    "data-items": (DataItem, "data_items"),
+    "departments": (DepartmentFilterSet, "departments"),
+    "apps": (AppFilterSet, "app"),
+    "data-items": (DataItemFilterSet, "data_items"),
 }
 
 
@@ -449,15 +448,16 @@ def lookup(request, what):
     """Reference items whose name or code contains `q`, the cadre's recently used ones first."""
     if not request.user.is_authenticated or not policy.can_file(request.user):
         return JsonResponse({"detail": _("Only cadres file entries.")}, status=403)
-    model, recent_key = _LOOKUPS[what]
-    q = request.GET.get("q", "").strip()[:50]
+    filterset_class, recent_key = _LOOKUPS[what]
+    q = request.GET.get("q", "").strip()
     recent = _recent_ids(request.user)[recent_key]
     rank = {pk: i for i, pk in enumerate(recent)}
-    queryset = model.objects.all()
-    if q:
-        queryset = queryset.filter(Q(name__icontains=q) | Q(code__icontains=q))
-    else:
-        queryset = queryset.filter(pk__in=recent)
+    model = filterset_class._meta.model
+    # The API's reference-list search (name or code), so both find the same items.
+    filterset = filterset_class({"search": q}, queryset=model.objects.all())
+    if not filterset.is_valid():
+        return JsonResponse(filterset.errors, status=400)
+    queryset = filterset.qs if q else model.objects.filter(pk__in=recent)
     found = list(queryset.order_by("name")[:200])
     found.sort(key=lambda item: (rank.get(item.pk, len(rank)), item.name))
     return JsonResponse(

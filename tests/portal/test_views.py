@@ -431,3 +431,9 @@ def test_lookups_search_by_name_with_recently_used_first(cadre_client, w):
 
 def test_lookups_need_a_cadre(client, w):
     assert client.get(reverse("lookup", kwargs={"what": "apps"})).status_code == 403
+
+
+def test_a_search_too_long_is_a_400_not_a_500(cadre_client):
+    response = cadre_client.get(reverse("lookup", kwargs={"what": "departments"}), {"q": "长" * 101})
+    assert response.status_code == 400
+    assert "search" in response.json()
