@@ -30,7 +30,8 @@ class WeekField(forms.CharField):
         return value
 
 
-@extend_schema_field({"type": "string", "pattern": WEEK_PATTERN, "example": "2026-W47"})
+# An empty value means "any week", as an HTML filter form with a blank field sends it.
+@extend_schema_field({"type": "string", "pattern": r"^(\d{4}-W\d{2})?$", "example": "2026-W47"})
 class WeekFilter(django_filters.CharFilter):
     field_class = WeekField
 

@@ -32,12 +32,11 @@ def _error(status, message):
     return Response({"detail": message}, status=status)
 
 
-def _fingerprint(request) -> str:
-    body = json.dumps(
-        request.data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=JSONEncoder
-    )
+def fingerprint(method: str, path: str, data) -> str:
+    """Digest of a request: the same method, path and JSON body (whatever its key order) match."""
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=JSONEncoder)
     digest = hashlib.sha256()
-    for part in (request.method, request.path, body):
+    for part in (method, path, body):
         digest.update(part.encode())
         digest.update(b"\0")
     return digest.hexdigest()
@@ -49,20 +48,20 @@ def _replay(record) -> Response:
     return response
 
 
-def _claim(user, key, method, path, fingerprint):
+def _claim(user, key, method, path, digest):
     """Insert the claim; return (record, None) if it is ours, else (None, answer)."""
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
-                user=user, key=key, method=method, path=path, fingerprint=fingerprint
+                user=user, key=key, method=method, path=path, fingerprint=digest
             )
         return record, None
     except IntegrityError:
         pass
     record = IdempotencyRecord.objects.filter(user=user, key=key).first()
     if record is None:  # purged between our insert and this read: just try again
-        return _claim(user, key, method, path, fingerprint)
-    if record.fingerprint != fingerprint:
+        return _claim(user, key, method, path, digest)
+    if record.fingerprint != digest:
         return None, _error(422, _("This Idempotency-Key was already used with a different request."))
     if record.completed_at is not None:
         return None, _replay(record)
@@ -87,8 +86,9 @@ def idempotent(view, request, handler) -> Response:
     if not (0 < len(key) <= KEY_MAX and key.isascii() and key.isprintable()):
         message = _("The Idempotency-Key header must be 1 to %(max)d printable ASCII characters.")
         return Response({HEADER: [message % {"max": KEY_MAX}]}, status=400)
-    fingerprint = _fingerprint(request)  # parses the body first: bad JSON is a 400 and claims nothing
-    record, answer = _claim(request.user, key, request.method, request.path, fingerprint)
+    # Reading request.data parses the body first: bad JSON is a 400 and claims nothing.
+    digest = fingerprint(request.method, request.path, request.data)
+    record, answer = _claim(request.user, key, request.method, request.path, digest)
     if answer is not None:
         return answer
     try:
