@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -315,7 +316,9 @@ def entry_repeat(request, pk):
                 "errors": _error_text(exc),
             },
         )
-        return redirect(request.POST.get("next") or reverse("home"))
+        back = request.POST.get("next", "")
+        safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
+        return redirect(back if safe else reverse("home"))
     messages.success(request, _("Logged again for today: %(title)s") % {"title": copy.title})
     return redirect("week", week=copy.log.week)
 

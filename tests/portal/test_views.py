@@ -356,6 +356,10 @@ def test_repeat_that_would_break_a_rule_saves_nothing_and_says_why(cadre_client,
     response = cadre_client.post(reverse("entry_repeat", kwargs={"pk": big.pk}), follow=True)
     assert "超过 24 小时" in response.content.decode()
     assert Entry.objects.count() == 2
+    # It goes back where it came from, but never off the site.
+    url = reverse("entry_repeat", kwargs={"pk": big.pk})
+    assert cadre_client.post(url, {"next": "/weeks/2026-W46/"})["Location"] == "/weeks/2026-W46/"
+    assert cadre_client.post(url, {"next": "https://evil.example/"})["Location"] == reverse("home")
 
 
 def test_copy_from_last_week_copies_the_ticked_entries(cadre_client, w):
