@@ -441,3 +441,21 @@ def test_a_search_too_long_is_a_400_not_a_500(cadre_client):
     response = cadre_client.get(reverse("lookup", kwargs={"what": "departments"}), {"q": "长" * 101})
     assert response.status_code == 400
     assert "search" in response.json()
+
+
+def test_the_week_page_query_count_does_not_grow_with_entries(cadre_client, w):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert cadre_client.get("/").status_code == 200
+        return len(captured)
+
+    make(w, "meeting", hours="1")
+    make(w, "meeting", day=dt.date(2026, 11, 12), hours="1")  # a repeat suggestion and a past week
+    few = queries()
+    for day in range(16, 22):
+        make(w, "app_task", day=dt.date(2026, 11, day), hours="1")
+        make(w, "document", day=dt.date(2026, 11, day - 7), hours="1")
+    assert queries() == few
