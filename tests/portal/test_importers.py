@@ -387,3 +387,11 @@ def test_it_rejects_bad_users(loaded, tmp_path, row, needle):
 def test_it_rejects_a_duplicate_username(loaded, tmp_path):
     err = failing_users(write(tmp_path, "users.csv", USERS + "alice,,又一个,cadre,330802001,\n"))
     assert "users.csv:line 8:" in err and "'alice'" in err
+
+
+def test_it_refuses_a_level_change_that_unseats_a_user(loaded, tmp_path):
+    import_users(write(tmp_path, "users.csv", USERS))
+    # bob is a cadre of township 330802001: as a county it would no longer be a cadre's unit.
+    text = "code,name,level,parent_code\n330802001,府山,county,330800\n"
+    err = failing_reference(regions=write(tmp_path, "r.csv", text))
+    assert "r.csv:line 2:" in err and "'bob'" in err and "'330802001001'" in err
