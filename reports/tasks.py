@@ -19,7 +19,9 @@ _RETRY = {
 }
 
 
-@shared_task(**_RETRY)
+# No result is stored: a cadre's request enqueues this, and a result backend that is down would
+# otherwise hold that request while it retries.
+@shared_task(ignore_result=True, **_RETRY)
 def rollup_dirty_week(county_id: int, week: str) -> bool:
     """Enqueued after a submit or amendment commits: roll up the county-week if still dirty."""
     return jobs.process_mark(county_id, week)
@@ -31,7 +33,7 @@ def rollup_county(county_id: int) -> int:
     return county_id
 
 
-@shared_task(**_RETRY)
+@shared_task(ignore_result=True, **_RETRY)
 def drain_dirty() -> int:
     """Celery beat, every 60 s: whatever dirty mark no enqueue reached (broker down, lost task)."""
     return jobs.drain_dirty()
