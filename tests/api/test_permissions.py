@@ -34,6 +34,11 @@ EXPECTED = {
     ("api:entry-detail", "DELETE"): (204, 403, 403, 403, 403, 401),
     ("api:week-detail", "GET"): (200, 403, 403, 403, 403, 401),
     ("api:week-submit", "POST"): (200, 403, 403, 403, 403, 401),
+    ("api-stats:county-weeks", "GET"): (200, 200, 200, 403, 200, 401),
+    ("api-stats:county-townships", "GET"): (200, 200, 200, 403, 200, 401),
+    ("api-stats:county-departments", "GET"): (200, 200, 200, 403, 200, 401),
+    ("api-stats:region-counties", "GET"): (403, 403, 200, 403, 200, 401),
+    ("api-stats:department-counties", "GET"): (403, 403, 200, 200, 200, 401),
 }
 
 # Path arguments by URL keyword, built from the World; `entry` is the cadre's own entry.
@@ -44,7 +49,7 @@ KWARGS = {
     "id": lambda w, entry: w.dept_province.pk,
 }
 # Per-route path arguments where KWARGS by keyword does not fit: URL name -> f(w, entry) -> dict.
-ROUTE_KWARGS = {}
+ROUTE_KWARGS = {"api-stats:region-counties": lambda w, entry: {"code": w.city.code}}
 
 # Request bodies by (URL name, method); other writes send none.
 BODIES = {
