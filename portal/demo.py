@@ -35,6 +35,7 @@ import pandas as pd
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from portal import importers, services, weeks
 from portal.models import (
@@ -658,7 +659,7 @@ def _meetings(w: _Week, rng, plan: WeekPlan, cadre: Cadre, names):
             repeat_topic=rng.random() < 0.6,
         )
     # Sitting in on other departments' meetings, and routine work meetings.
-    for _ in range(rng.choice((0, 1, 1, 2)) if cadre.at_township else rng.choice((0, 0, 1))):
+    for _i in range(rng.choice((0, 1, 1, 2)) if cadre.at_township else rng.choice((0, 0, 1))):
         dept = rng.choice([f"{county}-AGRI", f"{city}-CIVIL", f"{city}-AGRI", f"{county}-PCO"])
         accompanying = rng.random() < 0.45
         topic = rng.choice(DOC_TOPICS)
@@ -690,7 +691,7 @@ def _documents(w: _Week, rng, plan: WeekPlan, cadre: Cadre):
             pages=rng.randint(1, 3),
             report_back=True,
         )
-    for _ in range(rng.randint(2, 5) if cadre.at_township else rng.randint(1, 3)):
+    for _i in range(rng.randint(2, 5) if cadre.at_township else rng.randint(1, 3)):
         channel = rng.choices(DOC_CHANNELS, DOC_WEIGHTS)[0]
         topic = rng.choice(DOC_TOPICS)
         dept = rng.choice(
@@ -790,7 +791,7 @@ def _inspections(w: _Week, rng, plan: WeekPlan, cadre: Cadre, names):
 def _app_tasks(w: _Week, rng, cadre: Cadre, names):
     apps = [a for a in APPS if a.city in (None, cadre.city)]
     entered: dict[str, str] = {}  # data item -> the app that already took it this week
-    for _ in range(rng.randint(2, 6) if cadre.at_township else rng.randint(1, 4)):
+    for _i in range(rng.randint(2, 6) if cadre.at_township else rng.randint(1, 4)):
         app = rng.choice(apps)
         action = rng.choice(app.actions)
         items = []
@@ -991,7 +992,7 @@ def bulk_rows(n: int, *, log_ids, cadre_count, days: int, seed: int, dept_ids, a
     per_day = math.ceil(per.max() / days)
     cap = math.floor(24 / per_day * 4) / 4  # quarter hours; per_day * cap <= 24
     if cap < 0.25:
-        raise BulkError(f"{per_day} entries per cadre-day cannot fit in 24 hours; add cadres")
+        raise BulkError(_("%(n)d entries per cadre-day cannot fit in 24 hours; add cadres.") % {"n": per_day})
     hours = np.minimum(BULK_HOURS[rng.choice(len(BULK_HOURS), size=n, p=BULK_HOURS_P)], cap)
 
     kind = BULK_KINDS[rng.choice(4, size=n, p=BULK_KIND_P)]
@@ -1088,7 +1089,7 @@ def _bench_cadres(needed: int, week: str):
     if missing > 0:
         townships = list(Region.objects.filter(level=RegionLevel.TOWNSHIP).order_by("code"))
         if not townships:
-            raise BulkError("no townships: load reference data first")
+            raise BulkError(_("There are no townships: load the reference data first."))
         taken = User.objects.filter(username__startswith="bench_").count()
         unusable = make_password(None)
         users = []
@@ -1153,19 +1154,20 @@ def generate_bulk(
     county-week is marked dirty (without announcing it: `manage.py rollup` is the benchmark).
     """
     if n < 1:
-        raise BulkError("the number of entries must be at least 1")
+        raise BulkError(_("--entries must be at least 1."))
     week = week or weeks.current_week()
     if not weeks.is_week(week):
-        raise BulkError(f"not an ISO week such as 2026-W47: {week}")
+        raise BulkError(_("--week: %(week)s is not an ISO week such as 2026-W47.") % {"week": week})
     today = weeks.today()
     monday = weeks.week_monday(week)
     if monday > today:
-        raise BulkError(f"{week} is in the future")
+        raise BulkError(_("--week: %(week)s is in the future.") % {"week": week})
     days = min(7, (today - monday).days + 1)
     cadre_count = min(n, cadres or math.ceil(n / per_cadre))
     if math.ceil(math.ceil(n / cadre_count) / days) * 0.25 > 24:
         raise BulkError(
-            f"{math.ceil(n / cadre_count)} entries per cadre do not fit {days} day(s); add cadres"
+            _("%(n)d entries per cadre do not fit in %(days)d day(s) of 24 hours; add --cadres.")
+            % {"n": math.ceil(n / cadre_count), "days": days}
         )
 
     with transaction.atomic():
