@@ -58,7 +58,8 @@ def department_scope(user, department: Department):
     """Counties over which the user may read this department's footprint, or None if forbidden.
 
     A department viewer sees their own department (and its divisions) in every county; a region
-    reviewer sees any department within the counties of their region; an admin sees all.
+    reviewer sees any department within the counties of their region; a county reviewer or cadre
+    within their own county; an admin sees all.
     """
     if not user or not user.is_authenticated:
         return None
@@ -68,5 +69,8 @@ def department_scope(user, department: Department):
         own = Department.objects.with_divisions(user.department)
         return Region.objects.counties() if own.filter(pk=department.pk).exists() else None
     if user.role == Role.REGION_REVIEWER:
+        return visible_counties(user)
+    if user.role in (Role.CADRE, Role.COUNTY_REVIEWER):
+        # Their own county's departments answer, one department at a time (dashboard links).
         return visible_counties(user)
     return None

@@ -12,17 +12,20 @@ commit, then re-inserts it and announces it again, so a change is never lost nor
 import logging
 
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
-from portal.models import DirtyCountyWeek, Region
-from reports import loading
+from portal.models import DirtyCountyWeek, Region, WeeklyLog
+from reports import extras, loading
 from reports.rollup import rollup
 
 logger = logging.getLogger(__name__)
+# Submitted logs per in-process batch of counties (about 200,000 entries at 20 a week).
+BATCH_LOGS = 10_000
 
 
-def _claim(county_id, weeks=None) -> list[tuple[int, object]]:
-    marks = DirtyCountyWeek.objects.select_for_update(skip_locked=True).filter(county_id=county_id)
+def _claim(county_ids, weeks=None) -> list[tuple[int, object]]:
+    marks = DirtyCountyWeek.objects.select_for_update(skip_locked=True).filter(county_id__in=county_ids)
     if weeks is not None:
         marks = marks.filter(week__in=list(weeks))
     return list(marks.values_list("pk", "marked_at"))
@@ -34,35 +37,62 @@ def _release(claimed) -> None:
         DirtyCountyWeek.objects.filter(pk=pk, marked_at=marked_at).delete()
 
 
-def _rollup(county_id: int, weeks: list[str] | None) -> None:
+def _rollup(county_ids: list[int], weeks: list[str] | None) -> None:
     with transaction.atomic():
-        loading.lock_counties([county_id])
-        claimed = _claim(county_id, weeks)
-        frames = rollup(**loading.load_raw([county_id], weeks))
-        loading.delete_derived([county_id], weeks)
+        loading.lock_counties(county_ids)
+        claimed = _claim(county_ids, weeks)
+        frames = rollup(**loading.load_raw(county_ids, weeks))
+        loading.delete_derived(county_ids, weeks)
         loading.write_derived(frames, timezone.now())
+        extras.replace(county_ids, weeks)  # dashboard extras, same transaction
         _release(claimed)
 
 
 def rollup_county_week(county_id: int, week: str) -> None:
     """Recompute one county-week."""
-    _rollup(county_id, [week])
+    _rollup([county_id], [week])
 
 
 def rollup_county(county_id: int) -> None:
     """Recompute every week of one county (stale rows of weeks without logs disappear)."""
-    _rollup(county_id, None)
+    _rollup([county_id], None)
 
 
 def county_ids() -> list[int]:
     return list(Region.objects.counties().order_by("code").values_list("pk", flat=True))
 
 
+def county_batches(ids: list[int], max_logs: int = BATCH_LOGS) -> list[list[int]]:
+    """Counties grouped so that each batch holds about `max_logs` submitted logs: one load and one
+    pandas pass per batch amortizes the fixed cost per query while memory stays bounded."""
+    sizes = dict(
+        WeeklyLog.objects.submitted()
+        .filter(county_id__in=ids)
+        .values("county_id")
+        .annotate(n=Count("id"))
+        .values_list("county_id", "n")
+    )
+    batches, batch, held = [], [], 0
+    for county_id in ids:
+        size = sizes.get(county_id, 0)
+        if batch and held + size > max_logs:
+            batches.append(batch)
+            batch, held = [], 0
+        batch.append(county_id)
+        held += size
+    if batch:
+        batches.append(batch)
+    return batches
+
+
 def rollup_all(progress=None) -> int:
-    """Recompute every county in this process; `progress(done, total)` is called after each."""
+    """Recompute every county in this process, a batch of counties per transaction;
+    `progress(done, total)` is called with the counties done after each batch."""
     ids = county_ids()
-    for done, county_id in enumerate(ids, start=1):
-        rollup_county(county_id)
+    done = 0
+    for batch in county_batches(ids):
+        _rollup(batch, None)
+        done += len(batch)
         if progress:
             progress(done, len(ids))
     return len(ids)
@@ -82,7 +112,7 @@ def process_mark(county_id: int, week: str) -> bool:
         )
         if mark is None:
             return False
-        _rollup(county_id, [week])
+        _rollup([county_id], [week])
     return True
 
 
@@ -98,7 +128,7 @@ def drain_dirty(limit: int | None = None) -> int:
             )
             if mark is None:
                 break
-            _rollup(mark.county_id, [mark.week])
+            _rollup([mark.county_id], [mark.week])
         done += 1
     if done:
         logger.info("rolled up %d dirty county-weeks", done)

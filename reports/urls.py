@@ -5,4 +5,11 @@ from django.urls import path
 from reports import views
 
 app_name = "reports"
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("counties/<str:code>/", views.county, name="county"),
+    path("counties/<str:code>/townships/<str:township_code>/", views.township, name="township"),
+    path("regions/<str:code>/", views.region, name="region"),
+    path("regions/<str:code>/league/", views.league, name="league"),
+    path("departments/<int:id>/", views.department, name="department"),
+]

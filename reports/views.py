@@ -1,14 +1,342 @@
+"""Dashboards: what a burden-reduction office opens before its meeting.
+
+Every page reads only derived tables, through the stats selectors (reports.stats) and the
+extras readers (reports.extras), so what it shows is already suppressed exactly as the stats API
+and the exports are. Permission is asked of portal.policy first (403 whatever the parameters),
+then the subject is looked up (404) and the period validated (400 with a message).
+"""
+
+import datetime as dt
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import policy
+from portal import weeks as isoweeks
+from portal.models import Department, Kind, Region, RegionLevel, Role
+from reports import extras, stats
+from reports.rollup import KINDS, WORK_WEEK_HOURS
+
+TOP_DEPARTMENTS = 10
+# The six hidden-formalism indicators of DESIGN.md "Rollup", each with one line on what it measures.
+INDICATORS = [
+    (
+        "unnumbered_doc_share",
+        gettext_lazy("Un-numbered notices"),
+        gettext_lazy(
+            "Documents that came as un-numbered notices, oral orders, chat messages or sticky notes."
+        ),
+    ),
+    (
+        "relayed_meeting_share",
+        gettext_lazy("Relayed meetings"),
+        gettext_lazy("Meetings relayed level by level from above (“one pole to the end”)."),
+    ),
+    (
+        "repeat_meeting_share",
+        gettext_lazy("Repeated themes"),
+        gettext_lazy("Meetings on a theme the cadre had already heard at another meeting."),
+    ),
+    (
+        "accompanying_share",
+        gettext_lazy("Accompanying meetings"),
+        gettext_lazy("Meetings the cadre only sat in on to accompany others (“陪会”)."),
+    ),
+    (
+        "disguised_inspection_share",
+        gettext_lazy("Renamed inspections"),
+        gettext_lazy(
+            "Inspections called research, investigation or guidance that still demanded materials "
+            "or a rectification."
+        ),
+    ),
+    (
+        "duplicate_entry_share",
+        gettext_lazy("Duplicate data entry"),
+        gettext_lazy("App tasks asking for data the cadre had already submitted elsewhere."),
+    ),
+]
+KIND_LABELS = dict(Kind.choices)
+
+
+class BadPeriod(Exception):
+    pass
+
+
+def _period(request) -> isoweeks.Period:
+    label = request.GET.get("period", "").strip()
+    if not label:
+        return isoweeks.current_quarter()
+    try:
+        return isoweeks.parse_period(label)
+    except ValueError:
+        raise BadPeriod(_("Give a week (2026-W47), a quarter (2026-Q4) or a year (2026).")) from None
+
+
+def period_choices(selected: isoweeks.Period) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The picker's fixed buckets: recent years, quarters and weeks up to now, and the selected one."""
+    week = isoweeks.current_week()
+    year = int(isoweeks.week_year(week))
+    quarter = isoweeks.week_quarter(week)
+    years = [str(y) for y in range(year, year - 3, -1)]
+    quarters = [f"{y}-Q{q}" for y in range(year, year - 2, -1) for q in range(4, 0, -1)]
+    quarters = [q for q in quarters if q <= quarter]
+    weeks = [isoweeks.shift_week(week, -n) for n in range(0, 16)]
+    groups = [
+        (
+            _("Quarter"),
+            [(q, _("%(year)s Q%(quarter)s") % {"year": q[:4], "quarter": q[-1]}) for q in quarters],
+        ),
+        (_("Year"), [(y, _("%(year)s") % {"year": y}) for y in years]),
+        (_("Week"), [(w, _("%(week)s (from %(monday)s)") % _week_words(w)) for w in weeks]),
+    ]
+    if selected.label not in quarters + years + weeks:
+        groups.insert(0, (_("Selected"), [(selected.label, selected.label)]))
+    return groups
+
+
+def _week_words(week):
+    return {"week": week, "monday": isoweeks.week_monday(week).strftime("%m-%d")}
+
+
+def _period_words(period: isoweeks.Period) -> str:
+    if period.kind == "week":
+        first, last = isoweeks.week_days(period.label)
+        return _("week %(week)s (%(first)s to %(last)s)") % {
+            "week": period.label,
+            "first": first.isoformat(),
+            "last": last.isoformat(),
+        }
+    if period.kind == "quarter":
+        return _("%(year)s Q%(quarter)s") % {"year": period.label[:4], "quarter": period.label[-1]}
+    return _("%(year)s") % {"year": period.label}
+
+
+def _render(request, template, context, status=200):
+    return render(request, template, context, status=status)
+
+
+def _bad_period(request, error, title):
+    return _render(request, "reports/bad_request.html", {"error": error, "title": title}, status=400)
+
+
+def _base_context(period):
+    return {
+        "period": period,
+        "period_words": _period_words(period),
+        "period_choices": period_choices(period),
+        "min_group": stats.min_group(),
+        "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
+    }
+
+
+# ---------------------------------------------------------------------------- landing
 
 
 @login_required
 def home(request):
-    """Where a reviewer lands: the counties and regions their role lets them read."""
-    return render(
-        request,
-        "reports/home.html",
-        {"counties": policy.visible_counties(request.user).select_related("parent")},
-    )
+    """Role-based landing: each role opens the dashboard of its own unit."""
+    user = request.user
+    if user.role in (Role.CADRE, Role.COUNTY_REVIEWER):
+        county = policy.home_county(user)
+        if county is not None:
+            return redirect("reports:county", code=county.code)
+    elif user.role == Role.REGION_REVIEWER and user.region is not None:
+        return redirect("reports:region", code=user.region.code)
+    elif user.role == Role.DEPARTMENT_VIEWER and user.department_id is not None:
+        return redirect("reports:department", id=user.department_id)
+    provinces = []
+    if policy.is_admin(user):
+        provinces = list(Region.objects.filter(level=RegionLevel.PROVINCE).prefetch_related("children"))
+    return _render(request, "reports/home.html", {"provinces": provinces})
+
+
+# ---------------------------------------------------------------------------- county
+
+
+def _county_for(request, code) -> Region:
+    county = get_object_or_404(Region, code=code, level=RegionLevel.COUNTY)
+    if not policy.can_view_county(request.user, county):
+        raise PermissionDenied(_("This county is outside your scope."))
+    return county
+
+
+def _chart_weeks(weeks_answer) -> dict:
+    """Weekly series for the trend and indicator charts (null where a week is suppressed)."""
+    rows = weeks_answer["results"]
+    return {
+        "weeks": [r["week"] for r in rows],
+        "kinds": [{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
+        "hours": {k: [None if r["suppressed"] else r["hours"][k] for r in rows] for k in KINDS},
+        "indicators": {key: [r[key] for r in rows] for key, _label, _help in INDICATORS},
+        "suppressed": [r["suppressed"] for r in rows],
+    }
+
+
+@login_required
+def county(request, code):
+    county = _county_for(request, code)
+    try:
+        period = _period(request)
+    except BadPeriod as error:
+        return _bad_period(request, str(error), county.name)
+    weeks_answer = stats.county_weeks(county, period)
+    townships = stats.county_townships(county, period)
+    departments = stats.county_departments(county, period)
+    total = townships["total"]
+    shown = [r for r in departments["results"] if not r["suppressed"]]
+    top = sorted(shown, key=lambda r: (-r["hours"], r["department"]["code"]))[:TOP_DEPARTMENTS]
+    chart = _chart_weeks(weeks_answer)
+    chart["top"] = [{"name": r["department"]["name"], "hours": r["hours"]} for r in top]
+    indicators = [
+        {"key": key, "label": label, "help": help_text, "value": total[key]}
+        for key, label, help_text in INDICATORS
+    ]
+    context = {
+        **_base_context(period),
+        "county": county,
+        "total": total,
+        "cost": extras.county_cost(county, period, total["suppressed"]),
+        "tariff": settings.BURDEN_WAGE_TARIFF,
+        "work_week": WORK_WEEK_HOURS,
+        "weeks": weeks_answer["results"],
+        "townships": townships["results"],
+        "top_departments": top,
+        "hidden_departments": len(departments["results"]) - len(shown),
+        "indicators": indicators,
+        "recommendations": extras.recommendations(county, period),
+        "chart": chart,
+    }
+    return _render(request, "reports/county.html", context)
+
+
+@login_required
+def township(request, code, township_code):
+    county = _county_for(request, code)
+    township = get_object_or_404(Region, code=township_code, level=RegionLevel.TOWNSHIP, parent=county)
+    try:
+        period = _period(request)
+    except BadPeriod as error:
+        return _bad_period(request, str(error), township.name)
+    answer = stats.county_townships(county, period)
+    row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
+    weeks = extras.township_weeks(county, township, period)
+    chart = {
+        "weeks": [w["week"] for w in weeks],
+        "kinds": [{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
+        "hours": {k: [None if w["suppressed"] else w["hours"][k] for w in weeks] for k in KINDS},
+    }
+    context = {
+        **_base_context(period),
+        "county": county,
+        "township": township,
+        "row": row,
+        "weeks": weeks,
+        "chart": chart,
+    }
+    return _render(request, "reports/township.html", context)
+
+
+# ---------------------------------------------------------------------------- region
+
+
+def _region_for(request, code) -> Region:
+    region = get_object_or_404(Region, code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE])
+    if not policy.can_compare_region(request.user, region):
+        raise PermissionDenied(_("This region is outside your scope."))
+    return region
+
+
+@login_required
+def region(request, code):
+    region = _region_for(request, code)
+    try:
+        period = _period(request)
+    except BadPeriod as error:
+        return _bad_period(request, str(error), region.name)
+    answer = stats.region_counties(region, period)
+    rows = answer["results"]
+    chart = {
+        "names": [r["county"]["name"] for r in rows],
+        "hours_per_reporter": [r["hours_per_reporter"] for r in rows],
+        "week_share": [r["week_share"] for r in rows],
+    }
+    cities = []
+    if region.level == RegionLevel.PROVINCE:
+        cities = list(Region.objects.filter(parent=region, level=RegionLevel.CITY).order_by("code"))
+    context = {
+        **_base_context(period),
+        "region": region,
+        "rows": rows,
+        "total": answer["total"],
+        "cities": cities,
+        "chart": chart,
+    }
+    return _render(request, "reports/region.html", context)
+
+
+@login_required
+def league(request, code):
+    region = _region_for(request, code)
+    year = request.GET.get("year", "").strip() or isoweeks.week_year(isoweeks.current_week())
+    if not (len(year) == 4 and year.isdigit() and int(year) >= 1):
+        return _bad_period(request, _("Give a year such as 2026."), region.name)
+    counties = Region.objects.below(region).counties()
+    table = extras.region_departments(region, year, counties)
+    this_year = int(isoweeks.week_year(isoweeks.current_week()))
+    context = {
+        "region": region,
+        "year": year,
+        "years": [str(y) for y in range(this_year, this_year - 4, -1)],
+        "table": table,
+        "min_group": table["min_group"],
+        "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
+        "printed": dt.date.today(),
+    }
+    return _render(request, "reports/league.html", context)
+
+
+# ---------------------------------------------------------------------------- department
+
+
+@login_required
+def department(request, id):
+    department = get_object_or_404(Department, pk=id)
+    counties = policy.department_scope(request.user, department)
+    if counties is None:
+        raise PermissionDenied(_("This department is outside your scope."))
+    try:
+        period = _period(request)
+    except BadPeriod as error:
+        return _bad_period(request, str(error), department.name)
+    answer = stats.department_counties(department, period, counties=counties)
+    year = period.label[:4] if period.kind != "week" else isoweeks.week_year(period.label)
+    current = isoweeks.week_quarter(isoweeks.current_week())
+    quarters = [p for p in isoweeks.Period("year", year).parts if p.label <= current]
+    over_time = [
+        {"period": q.label, **stats.department_counties(department, q, counties=counties)["total"]}
+        for q in quarters
+    ]
+    visible = set(policy.visible_counties(request.user).values_list("code", flat=True))
+    rows = answer["results"]
+    chart = {
+        "names": [r["county"]["name"] for r in rows],
+        "hours": [r["hours"] for r in rows],
+        "quarters": [q["period"] for q in over_time],
+        "quarter_hours": [q["hours"] for q in over_time],
+    }
+    context = {
+        **_base_context(period),
+        "department": department,
+        "divisions": list(department.divisions.order_by("code")),
+        "rows": rows,
+        "total": answer["total"],
+        "over_time": over_time,
+        "linkable": visible,
+        "chart": chart,
+    }
+    return _render(request, "reports/department.html", context)

@@ -1,7 +1,8 @@
 """REST API v1 stats routes (mounted at /api/v1/). Names: api-stats:<answer>."""
 
-from django.urls import path
+from django.urls import path, re_path
 
+from reports import exports
 from reports.api import views
 
 app_name = "api-stats"
@@ -21,5 +22,8 @@ urlpatterns = [
         "stats/departments/<str:id>/counties/",
         views.DepartmentCountiesView.as_view(),
         name="department-counties",
+    ),
+    re_path(
+        r"^exports/(?P<dataset>[a-z-]+)\.(?P<fmt>csv|xlsx|json)$", exports.ExportView.as_view(), name="export"
     ),
 ]

@@ -1,0 +1,263 @@
+"""Exports: the stats answers as files (CSV, Excel, JSON), streamed, per role, same suppression.
+
+`GET /api/v1/exports/<dataset>.<csv|xlsx|json>?county=|region=|department=&period=`. Each dataset
+is one reports.stats answer flattened to rows (its parts, then its total where it has one), so a
+file never holds anything the answer does not. Permission is checked exactly as in the stats API
+(role first: 403 whatever the parameters; then the subject's scope), then parameters (400).
+Without a subject parameter the user's own unit is used (a cadre's or county reviewer's county,
+a region reviewer's region, a department viewer's department).
+"""
+
+import codecs
+import csv
+import datetime as dt
+import json
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from openpyxl import Workbook
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
+
+from portal import policy
+from portal.models import Department, Region, RegionLevel, Role
+from reports import stats
+from reports.api.views import parse_period
+from reports.rollup import KINDS
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+_COUNTY_ROLES = (Role.CADRE, Role.COUNTY_REVIEWER, Role.REGION_REVIEWER)
+_MEASURES = [
+    "suppressed",
+    "reporters",
+    *[f"entries_{k}" for k in KINDS],
+    *[f"hours_{k}" for k in KINDS],
+    "hours_total",
+    "hours_per_reporter",
+    "week_share",
+    *stats.SHARE_FIELDS,
+]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    roles: tuple
+    subject: str  # "county", "region" or "department"
+    selector: object
+    columns: list  # leading key columns, then measures
+    measures: list
+
+
+DATASETS = {
+    "county-weeks": Dataset(_COUNTY_ROLES, "county", stats.county_weeks, ["week"], _MEASURES),
+    "county-townships": Dataset(
+        _COUNTY_ROLES,
+        "county",
+        stats.county_townships,
+        ["township_code", "township_name"],
+        [*_MEASURES[:2], "reporter_weeks", *_MEASURES[2:]],
+    ),
+    "county-departments": Dataset(
+        _COUNTY_ROLES,
+        "county",
+        stats.county_departments,
+        ["department_id", "department_code", "department_name"],
+        ["suppressed", "reporters", "entries", *[f"entries_{k}" for k in KINDS], "hours"],
+    ),
+    "region-counties": Dataset(
+        (Role.REGION_REVIEWER,),
+        "region",
+        stats.region_counties,
+        ["county_code", "county_name"],
+        [*_MEASURES[:2], "reporter_weeks", *_MEASURES[2:]],
+    ),
+    "department-counties": Dataset(
+        (Role.DEPARTMENT_VIEWER, Role.REGION_REVIEWER),
+        "department",
+        stats.department_counties,
+        ["county_code", "county_name"],
+        ["suppressed", "reporters", "entries", "hours"],
+    ),
+}
+
+
+def flatten(row: dict) -> dict:
+    """One answer row as flat columns: {"hours": {"meeting": 1}} -> {"hours_meeting": 1}; the
+    subject ({"code", "name"[, "id"]}) as <subject>_code, <subject>_name[, <subject>_id]."""
+    flat = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            prefix = "entries" if key == "entries_by_kind" else key
+            for inner, item in value.items():
+                flat[f"{prefix}_{inner}"] = item
+        elif value is None and key in ("entries", "hours", "entries_by_kind"):
+            prefix = "entries" if key == "entries_by_kind" else key
+            for kind in KINDS:
+                flat.setdefault(f"{prefix}_{kind}", None)
+            if key != "entries_by_kind":
+                flat[key] = None
+        else:
+            flat[key] = value
+    return flat
+
+
+def rows_of(dataset: Dataset, answer: dict) -> tuple[list[str], Iterator[list]]:
+    """Header and rows of an answer: its parts, then (where the answer has one) its total."""
+    header = [*dataset.columns, *dataset.measures]
+
+    def generate():
+        for row in answer["results"]:
+            flat = flatten(row)
+            yield [flat.get(c) for c in header]
+        total = answer.get("total")
+        if total is not None:
+            flat = flatten(total)
+            label = [_("Total"), *[""] * (len(dataset.columns) - 1)]
+            yield [*label, *[flat.get(c) for c in dataset.measures]]
+
+    return header, generate()
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def stream_csv(header, rows: Iterable[list]) -> Iterator[str]:
+    """UTF-8 with a BOM so Excel on Chinese Windows opens it without mojibake."""
+    writer = csv.writer(_Echo())
+    yield codecs.BOM_UTF8.decode("utf-8") + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(["" if v is None else v for v in row])
+
+
+def stream_json(meta: dict, header, rows: Iterable[list]) -> Iterator[str]:
+    yield json.dumps(meta, ensure_ascii=False)[:-1] + ', "columns": ' + json.dumps(header) + ', "rows": ['
+    for index, row in enumerate(rows):
+        yield ("," if index else "") + "\n" + json.dumps(row, ensure_ascii=False)
+    yield "\n]}\n"
+
+
+def xlsx_file(title: str, header, rows: Iterable[list]):
+    """A write-only workbook (rows go straight to disk), spooled in a temporary file."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it after streaming
+    workbook.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def _subject(request, dataset: Dataset):
+    """The dataset's subject from the query (or the user's own unit), scope-checked."""
+    user = request.user
+    params = request.query_params
+    if dataset.subject == "county":
+        code = params.get("county") or (getattr(policy.home_county(user), "code", None))
+        if not code:
+            raise ValidationError({"county": [_("Give a county code.")]})
+        county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
+        if county is None:
+            raise Http404
+        if not policy.can_view_county(user, county):
+            raise PermissionDenied(_("This county is outside your scope."))
+        return county, {}
+    if dataset.subject == "region":
+        code = params.get("region") or (user.region.code if user.region_id else None)
+        if not code:
+            raise ValidationError({"region": [_("Give a region code.")]})
+        region = Region.objects.filter(code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE]).first()
+        if region is None:
+            raise Http404
+        if not policy.can_compare_region(user, region):
+            raise PermissionDenied(_("This region is outside your scope."))
+        return region, {}
+    raw = params.get("department") or (str(user.department_id) if user.department_id else "")
+    if not raw:
+        raise ValidationError({"department": [_("Give a department id.")]})
+    if not raw.isdigit():
+        raise ValidationError({"department": [_("A department id is a whole number.")]})
+    department = Department.objects.filter(pk=int(raw)).first()
+    if department is None:
+        raise Http404
+    counties = policy.department_scope(user, department)
+    if counties is None:
+        raise PermissionDenied(_("This department is outside your scope."))
+    return department, {"counties": counties}
+
+
+class _FirstRenderer(BaseContentNegotiation):
+    """Files do not negotiate: a client asking for text/csv gets the file, and errors are JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class ExportView(APIView):
+    permission_classes = [IsAuthenticated]
+    content_negotiation_class = _FirstRenderer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("dataset", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(DATASETS)),
+            OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(FORMATS)),
+            OpenApiParameter("county", OpenApiTypes.STR, description="County code (county datasets)."),
+            OpenApiParameter("region", OpenApiTypes.STR, description="City or province code."),
+            OpenApiParameter("department", OpenApiTypes.INT, description="Department id."),
+            OpenApiParameter("period", OpenApiTypes.STR, description="2026-W47, 2026-Q4 or 2026."),
+        ],
+        responses={
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
+            (200, FORMATS["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+        description="A stats answer as a file, streamed; suppressed exactly as the answer.",
+    )
+    def get(self, request, dataset, fmt):
+        spec = DATASETS.get(dataset)
+        if spec is None or fmt not in FORMATS:
+            raise Http404
+        if not (policy.is_admin(request.user) or request.user.role in spec.roles):
+            raise PermissionDenied(_("Your role may not read this answer."))
+        subject, extra = _subject(request, spec)
+        period = parse_period(request)
+        answer = spec.selector(subject, period, **extra)
+        header, rows = rows_of(spec, answer)
+        code = getattr(subject, "code", "")
+        filename = f"{dataset}-{code}-{period.label}.{fmt}"
+        if fmt == "xlsx":
+            return FileResponse(
+                xlsx_file(dataset, header, rows),
+                as_attachment=True,
+                filename=filename,
+                content_type=FORMATS["xlsx"],
+            )
+        if fmt == "csv":
+            response = StreamingHttpResponse(stream_csv(header, rows), content_type=FORMATS["csv"])
+        else:
+            meta = {
+                "dataset": dataset,
+                "period": period.label,
+                "min_group": answer["min_group"],
+                "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+            response = StreamingHttpResponse(stream_json(meta, header, rows), content_type=FORMATS["json"])
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

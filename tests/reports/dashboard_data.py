@@ -1,0 +1,89 @@
+"""A county big enough to show something above the suppression threshold (5), for dashboard tests.
+
+County 330802 (柯城区) gets two more townships; cadres per township: 府山街道 7 (5 of them
+village cadres, so both cadre levels are big enough to price), 荷花街道 6, 石室乡 6, 万田乡 2:
+21 in all. Each cadre submits W46 and W47 with:
+  a relayed meeting "全省乡村振兴工作视频会" (province), a document (city, unnumbered),
+  a "research" inspection with 10 pages of materials (county office: disguised),
+  an inspection by the city bureau (so two departments inspect in the same fortnight),
+  an app task in 浙里办 and one in 基层治理四平台 asking for the same data item,
+plus `extra` more 0.25-hour meetings. The other county gets 1 cadre. Everything goes through the
+write services, then the rollup.
+
+Expected suppression in the townships answer: 万田乡 (2) is small; beside the county total the
+hidden parts must hold 5 cadres, so the next-smallest, 荷花街道 (6, lower code than 石室乡), is hidden too.
+"""
+
+import datetime as dt
+
+from portal import services
+from portal.models import Region, RegionLevel, Role, User
+from reports import jobs
+from tests.conftest import PASSWORD
+
+DAYS = {"2026-W46": dt.date(2026, 11, 11), "2026-W47": dt.date(2026, 11, 18)}
+TITLE = "全省乡村振兴工作视频会"
+
+
+def _cadre(username, region):
+    user = User(username=username, role=Role.CADRE, display_name=username, region=region)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def _rows(w, day, extra):
+    data = w.entry_data
+    rows = [
+        data("meeting", day, hours="2.0", title=TITLE, departments=[w.dept_province.pk], relayed=True),
+        data("document", day, hours="1.0", departments=[w.dept_city.pk], doc_channel="unnumbered"),
+        data(
+            "inspection",
+            day,
+            hours="3.0",
+            departments=[w.dept_county.pk],
+            inspection_label="research",
+            materials_pages=10,
+        ),
+        data("inspection", day, hours="1.5", departments=[w.dept_city.pk], inspection_label="inspection"),
+        data("app_task", day, hours="0.5", app=w.app.pk, data_items=[w.item.pk], duplicate_entry=True),
+        data(
+            "app_task", day, hours="0.5", app=w.app2.pk, data_items=[w.item.pk], departments=[w.dept_city.pk]
+        ),
+    ]
+    rows += [
+        data("meeting", day, hours="0.25", title=f"例会 {n}", departments=[w.dept_county.pk], relayed=False)
+        for n in range(extra)
+    ]
+    return rows
+
+
+def populate(w, extra=0):
+    """Build the county described above and roll it up; returns {township name: Region}."""
+    t3 = Region.objects.create(code="330802003", name="石室乡", level=RegionLevel.TOWNSHIP, parent=w.county)
+    t4 = Region.objects.create(code="330802004", name="万田乡", level=RegionLevel.TOWNSHIP, parent=w.county)
+    village2 = Region.objects.create(
+        code="330802001002", name="府山二村", level=RegionLevel.VILLAGE, parent=w.township
+    )
+    units = {w.township: 2, w.township2: 6, t3: 6, t4: 2, w.village: 3, village2: 2, w.other_township: 1}
+    for unit, count in units.items():
+        for n in range(count):
+            cadre = _cadre(f"c{unit.code}-{n}", unit)
+            for week, day in DAYS.items():
+                services.entries_bulk_create(cadre=cadre, rows=_rows(w, day, extra))
+                services.week_submit(cadre=cadre, week=week)
+    jobs.rollup_all()
+    return {"府山街道": w.township, "荷花街道": w.township2, "石室乡": t3, "万田乡": t4}
+
+
+def grow(w, extra):
+    """Add `extra` short meetings to every populated cadre's weeks (amendments), and roll up again:
+    many more raw entries, the same cells."""
+    for cadre in User.objects.filter(username__startswith="c3308"):
+        for day in DAYS.values():
+            rows = [
+                w.entry_data("meeting", day, hours="0.25", title=f"补充会 {n}", relayed=False)
+                for n in range(extra)
+            ]
+            services.entries_bulk_create(cadre=cadre, rows=rows)
+    jobs.rollup_all()
