@@ -39,6 +39,8 @@ EXPECTED = {
     ("api-stats:county-departments", "GET"): (200, 200, 200, 403, 200, 401),
     ("api-stats:region-counties", "GET"): (403, 403, 200, 403, 200, 401),
     ("api-stats:department-counties", "GET"): (403, 403, 200, 200, 200, 401),
+    # county-weeks.csv without ?county=: a cadre's or county reviewer's own county; others must name one
+    ("api-stats:export", "GET"): (200, 200, 400, 403, 400, 401),
 }
 
 # Path arguments by URL keyword, built from the World; `entry` is the cadre's own entry.
@@ -49,7 +51,10 @@ KWARGS = {
     "id": lambda w, entry: w.dept_province.pk,
 }
 # Per-route path arguments where KWARGS by keyword does not fit: URL name -> f(w, entry) -> dict.
-ROUTE_KWARGS = {"api-stats:region-counties": lambda w, entry: {"code": w.city.code}}
+ROUTE_KWARGS = {
+    "api-stats:region-counties": lambda w, entry: {"code": w.city.code},
+    "api-stats:export": lambda w, entry: {"dataset": "county-weeks", "fmt": "csv"},
+}
 
 # Request bodies by (URL name, method); other writes send none.
 BODIES = {
