@@ -20,7 +20,6 @@ with PostgreSQL COPY (bulk_create on SQLite), respecting every database constrai
 each cadre-day at or under 24 hours.
 """
 
-import contextlib
 import csv
 import datetime as dt
 import io
@@ -53,7 +52,6 @@ from portal.models import (
     User,
     WeeklyLog,
 )
-from portal.signals import county_week_changed
 
 DEFAULT_SEED = 2026
 # Demo-only: printed by seed_demo and documented in the README as such; never use it in production.
@@ -841,30 +839,6 @@ def cadre_week(seed: int, cadre: Cadre, plan: WeekPlan, today: dt.date, ids: _Id
     return w.rows, submit
 
 
-@contextlib.contextmanager
-def coalesced_rollup_signals():
-    """Hold back county_week_changed while seeding and send it once per county-week at the end.
-
-    Each submit announces its county-week; with in-process Celery that would roll the same
-    county-week up once per cadre. The dirty marks are written regardless (in the services'
-    transactions), so only the announcement is coalesced. Signal has no public mute, hence the
-    swap of its receiver list under its own lock.
-    """
-    touched: set[tuple[int, str]] = set()
-    with county_week_changed.lock:
-        saved = county_week_changed.receivers
-        county_week_changed.receivers = []
-        county_week_changed.sender_receivers_cache.clear()
-    try:
-        yield touched
-    finally:
-        with county_week_changed.lock:
-            county_week_changed.receivers = saved
-            county_week_changed.sender_receivers_cache.clear()
-    for county_id, week in sorted(touched):
-        county_week_changed.send(sender=WeeklyLog, county_id=county_id, week=week)
-
-
 @dataclass
 class SeedResult:
     created_entries: int = 0
@@ -892,7 +866,8 @@ def seed(*, seed: int = DEFAULT_SEED, password: str = DEFAULT_PASSWORD, scale: s
     done = set(WeeklyLog.objects.filter(week__in=week_labels).values_list("cadre__username", "week"))
     today, current = weeks.today(), weeks.current_week()
     # One transaction for the whole province: all or nothing, and one disk sync on SQLite.
-    with coalesced_rollup_signals() as touched, transaction.atomic():
+    # One transaction: the services announce each county-week once, at its commit.
+    with transaction.atomic():
         for cadre in province.cadres:
             user = users[cadre.username]
             rows, submits = [], []
@@ -907,8 +882,7 @@ def seed(*, seed: int = DEFAULT_SEED, password: str = DEFAULT_PASSWORD, scale: s
             for start in range(0, len(rows), services.MAX_BULK):
                 services.entries_bulk_create(cadre=user, rows=rows[start : start + services.MAX_BULK])
             for week in submits:
-                log = services.week_submit(cadre=user, week=week)
-                touched.add((log.county_id, week))
+                services.week_submit(cadre=user, week=week)
             result.created_entries += len(rows)
             result.submitted_logs += len(submits)
     return result

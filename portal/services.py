@@ -371,10 +371,19 @@ def mark_dirty(county_weeks):
         unique_fields=["county", "week"],
         update_fields=["marked_at"],
     )
-    for county_id, week in county_weeks:
-        transaction.on_commit(
-            lambda c=county_id, w=week: county_week_changed.send(sender=WeeklyLog, county_id=c, week=w)
-        )
+    connection = transaction.get_connection()
+    pending = connection.__dict__.setdefault("_burden_pending_county_weeks", set())
+    pending.update(county_weeks)
+    # One announcement per county-week per commit, however many writes in the transaction
+    # touched it (a seed or an import submits thousands of weeks in one transaction). A
+    # callback finding the set empty was beaten to it by an earlier one of the same commit.
+    transaction.on_commit(lambda: _announce(pending))
+
+
+def _announce(pending):
+    while pending:
+        county_id, week = pending.pop()
+        county_week_changed.send(sender=WeeklyLog, county_id=county_id, week=week)
 
 
 def _apply(entry, clean):

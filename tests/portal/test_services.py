@@ -162,3 +162,25 @@ def test_deleting_from_a_submitted_week_keeps_the_log(w):
     services.entry_delete(cadre=w.cadre, entry=entry)
     log = WeeklyLog.objects.get(cadre=w.cadre, week="2026-W47")
     assert log.is_submitted and log.amended and log.entries.count() == 0
+
+
+def test_each_stale_county_week_is_announced_once_per_commit(w, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from portal.signals import county_week_changed
+
+    heard = []
+
+    def receiver(sender, county_id, week, **kwargs):
+        heard.append((county_id, week))
+
+    county_week_changed.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            for cadre in (w.cadre, w.cadre2):
+                services.entry_create(cadre=cadre, data=w.entry_data())
+                services.week_submit(cadre=cadre, week="2026-W47")
+            services.week_submit(cadre=w.cadre, week="2026-W46")
+    finally:
+        county_week_changed.disconnect(receiver)
+    assert sorted(heard) == [(w.county.pk, "2026-W46"), (w.county.pk, "2026-W47")]
