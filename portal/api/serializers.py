@@ -125,8 +125,13 @@ class EntrySerializer(serializers.Serializer):
         return entry_json(instance)
 
 
-def entry_json(entry) -> dict:
-    """The entry as its flat JSON object (relations prefetched by the caller)."""
+def entry_json(entry, departments=None, data_items=None) -> dict:
+    """The entry as its flat JSON object. Relations are read from the entry (prefetched by the
+    caller) unless their ids are given, as just written from a validated request."""
+    if departments is None:
+        departments = [d.pk for d in entry.departments.all()]
+    if data_items is None and entry.kind == Kind.APP_TASK:
+        data_items = [d.pk for d in entry.data_items.all()]
     data = {
         "id": entry.pk,
         "week": entry.log.week,
@@ -134,7 +139,7 @@ def entry_json(entry) -> dict:
         "occurred_on": entry.occurred_on.isoformat(),
         "title": entry.title,
         "hours": float(entry.hours),
-        "departments": sorted(d.pk for d in entry.departments.all()),
+        "departments": sorted(set(departments)),
         "meeting_format": entry.meeting_format,
         "meeting_role": entry.meeting_role,
         "relayed": entry.relayed,
@@ -149,7 +154,7 @@ def entry_json(entry) -> dict:
         "app": entry.app_id,
         "app_action": entry.app_action,
         "duplicate_entry": entry.duplicate_entry,
-        "data_items": sorted(d.pk for d in entry.data_items.all()) if entry.kind == Kind.APP_TASK else None,
+        "data_items": sorted(set(data_items or [])) if entry.kind == Kind.APP_TASK else None,
     }
     return data
 

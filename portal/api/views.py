@@ -220,7 +220,9 @@ class EntryViewSet(
                 entry = services.entry_create(cadre=request.user, data=request.data)
             except DjangoValidationError as exc:
                 return _validation_response(exc)
-            return self._entry_response(entry, status.HTTP_201_CREATED)
+            # The request was valid, so its ids are what was stored: no need to read them back.
+            data = entry_json(entry, request.data["departments"], request.data.get("data_items"))
+            return Response(data, status=status.HTTP_201_CREATED)
 
         return idempotency.idempotent(self, request, handler)
 
