@@ -95,15 +95,27 @@ class DepartmentWeekStat(models.Model):
         indexes = [models.Index(fields=["department", "week"], name="departmentweekstat_dept")]
 
 
+# The internal per-reporter tables are large (a row per reporter, or reporter and department, per
+# week) and written in bulk: no foreign-key triggers and no single-column indexes, which their
+# unique and bucket indexes make redundant. Deletes still cascade through the ORM.
+_INTERNAL_FK = {
+    "to": Region,
+    "on_delete": models.CASCADE,
+    "related_name": "+",
+    "db_index": False,
+    "db_constraint": False,
+}
+
+
 class ReporterWeek(models.Model):
     """Internal: one submitted log (a reporter in a week). Never served; exists so distinct
     reporters of any bucket are exact. `quarter` and `year` are the week's buckets."""
 
-    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    county = models.ForeignKey(**_INTERNAL_FK)
     week = models.CharField(max_length=8)
     quarter = models.CharField(max_length=7)
     year = models.CharField(max_length=4)
-    township = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    township = models.ForeignKey(**_INTERNAL_FK)
     cadre_id = models.BigIntegerField()
     entries = models.IntegerField(default=0)
     hours_total = models.FloatField(default=0)
@@ -119,20 +131,18 @@ class ReporterDepartmentWeek(models.Model):
     """Internal: a cadre filed, that week, an entry naming this department (`direct`) or one of
     its divisions only (`direct` false). Never served."""
 
-    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    county = models.ForeignKey(**_INTERNAL_FK)
     week = models.CharField(max_length=8)
     quarter = models.CharField(max_length=7)
     year = models.CharField(max_length=4)
     cadre_id = models.BigIntegerField()
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(**{**_INTERNAL_FK, "to": Department})
     direct = models.BooleanField(default=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["county", "week", "cadre_id", "department"], name="reporterdepartmentweek_unique"
-            )
-        ]
+        # No unique constraint: the rollup writes each (county, week, cadre, department) once under
+        # the county's lock, and a unique index made every re-run check the heap for each deleted
+        # duplicate key (10x slower COPY at province scale).
         indexes = [
             models.Index(fields=["county", "year", "quarter"], name="reporterdeptweek_bucket"),
             models.Index(fields=["department", "year"], name="reporterdeptweek_dept"),

@@ -185,10 +185,12 @@ def department_measures(
 
 
 def _with_buckets(frame: pd.DataFrame) -> pd.DataFrame:
-    buckets = {w: week_buckets(w) for w in frame["week"].unique()}
+    weeks = frame["week"].astype("category")
+    buckets = [week_buckets(w) for w in weeks.cat.categories]
+    codes = weeks.cat.codes.to_numpy()
     frame = frame.copy()
-    frame.insert(2, "quarter", frame["week"].map(lambda w: buckets[w][0]))
-    frame.insert(3, "year", frame["week"].map(lambda w: buckets[w][1]))
+    frame.insert(2, "quarter", np.array([q for q, _y in buckets] or [""], dtype=object)[codes])
+    frame.insert(3, "year", np.array([y for _q, y in buckets] or [""], dtype=object)[codes])
     return frame
 
 
