@@ -43,17 +43,24 @@ _CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, descri
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Department id.")
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2999
+
+
 def parse_period(request) -> weeks.Period:
     """The `period` query parameter, or the current quarter; ValidationError (400) if malformed."""
     label = request.query_params.get("period")
     if label is None or label == "":
         return weeks.current_quarter()
     try:
-        return weeks.parse_period(label)
+        period = weeks.parse_period(label)
     except ValueError:
+        period = None
+    # Years far outside the portal's life are refused here rather than overflowing the calendar.
+    if period is None or not FIRST_YEAR <= int(period.label[:4]) <= LAST_YEAR:
         raise ValidationError(
             {"period": [_("Give a week (2026-W47), a quarter (2026-Q4) or a year (2026).")]}
-        ) from None
+        )
+    return period
 
 
 class _StatsView(APIView):

@@ -181,8 +181,9 @@ def test_county_answers_check_permission_then_existence_then_period(w, url):
     assert _get(w.department_viewer, url.format("999999") + "?period=junk")[0] == 403
     assert _get(w.cadre, url.format(w.other_county.code) + "?period=junk")[0] == 403
     assert _get(w.cadre, url.format("999999") + "?period=junk")[0] == 404
-    status, body = _get(w.cadre, url.format(w.county.code) + "?period=2026-Q5")
-    assert status == 400 and list(body) == ["period"]
+    for junk in ["2026-Q5", "9999-Q4", "0001", "2026-W54", "2026-w47", " "]:
+        status, body = _get(w.cadre, url.format(w.county.code) + f"?period={junk}")
+        assert status == 400 and list(body) == ["period"], junk
     assert client_for(None).get(url.format(w.county.code)).status_code == 401
 
 
