@@ -11,7 +11,7 @@ import io
 import pandas as pd
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, Max, Sum
 
 from portal import weeks as isoweeks
 from portal.models import (
@@ -29,6 +29,7 @@ from portal.models import (
 from reports import loading, recommend, stats
 from reports.models import (
     EXTRAS,
+    CountyWeekStat,
     DepartmentWeekStat,
     ReporterDataItemWeek,
     ReporterDepartmentWeek,
@@ -130,6 +131,17 @@ def replace(county_ids, weeks=None) -> None:
 
 
 # ---------------------------------------------------------------------------- readers
+
+
+def data_version(county_ids) -> tuple:
+    """Changes whenever a rollup rewrites any derived row of these counties: every rollup deletes
+    and re-inserts its county-week rows (new ids, a new computed_at), and one that leaves a week
+    without rows changes their count. One indexed query; pages key their caches on it."""
+    version = CountyWeekStat.objects.filter(county_id__in=list(county_ids)).aggregate(
+        n=Count("id"), top=Max("id"), at=Max("computed_at")
+    )
+    at = version["at"].isoformat() if version["at"] else ""
+    return (version["n"], version["top"], at)
 
 
 def _in_period(queryset, period: isoweeks.Period):

@@ -4,16 +4,23 @@ Every page reads only derived tables, through the stats selectors (reports.stats
 extras readers (reports.extras), so what it shows is already suppressed exactly as the stats API
 and the exports are. Permission is asked of portal.policy first (403 whatever the parameters),
 then the subject is looked up (404) and the period validated (400 with a message).
+
+A page's body is the same for everyone allowed to see it, and changes only when a rollup rewrites
+the derived rows of its counties: it is cached under a key holding those rows' version
+(reports.extras.data_version), so a rollup makes the next request recompute it, never a stale read.
 """
 
-import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from portal import policy
 from portal import weeks as isoweeks
@@ -22,6 +29,8 @@ from reports import extras, stats
 from reports.rollup import KINDS, WORK_WEEK_HOURS
 
 TOP_DEPARTMENTS = 10
+# A safety net only (names of regions and departments edited in the admin); rollups change the key.
+CACHE_SECONDS = 600
 # The six hidden-formalism indicators of DESIGN.md "Rollup", each with one line on what it measures.
 INDICATORS = [
     (
@@ -124,6 +133,27 @@ def _bad_period(request, error, title):
     return _render(request, "reports/bad_request.html", {"error": error, "title": title}, status=400)
 
 
+def _cached_page(request, key_parts, counties, build):
+    """Render `build()` -> (body template, title, context) once per data version of `counties`,
+    language, group size, tariff and current week; later requests reuse the rendered body."""
+    parts = (
+        *key_parts,
+        get_language(),
+        stats.min_group(),
+        sorted(settings.BURDEN_WAGE_TARIFF.items()),
+        isoweeks.current_week(),
+        extras.data_version(counties),
+    )
+    key = "dash:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is None:
+        template, title, context = build()
+        cached = (str(title), render_to_string(template, context, request))
+        cache.set(key, cached, CACHE_SECONDS)
+    title, body = cached
+    return render(request, "reports/page.html", {"page_title": title, "body": mark_safe(body)})
+
+
 def _base_context(period):
     return {
         "period": period,
@@ -184,6 +214,18 @@ def county(request, code):
         period = _period(request)
     except BadPeriod as error:
         return _bad_period(request, str(error), county.name)
+
+    def build():
+        return (
+            "reports/county.html",
+            _("%(name)s burden dashboard") % {"name": county.name},
+            _county(county, period),
+        )
+
+    return _cached_page(request, ("county", county.pk, period.label), [county.pk], build)
+
+
+def _county(county, period) -> dict:
     weeks_answer = stats.county_weeks(county, period)
     townships = stats.county_townships(county, period)
     departments = stats.county_departments(county, period)
@@ -196,7 +238,7 @@ def county(request, code):
         {"key": key, "label": label, "help": help_text, "value": total[key]}
         for key, label, help_text in INDICATORS
     ]
-    context = {
+    return {
         **_base_context(period),
         "county": county,
         "total": total,
@@ -211,7 +253,6 @@ def county(request, code):
         "recommendations": extras.recommendations(county, period),
         "chart": chart,
     }
-    return _render(request, "reports/county.html", context)
 
 
 @login_required
@@ -222,23 +263,27 @@ def township(request, code, township_code):
         period = _period(request)
     except BadPeriod as error:
         return _bad_period(request, str(error), township.name)
-    answer = stats.county_townships(county, period)
-    row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
-    weeks = extras.township_weeks(county, township, period)
-    chart = {
-        "weeks": [w["week"] for w in weeks],
-        "kinds": [{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
-        "hours": {k: [None if w["suppressed"] else w["hours"][k] for w in weeks] for k in KINDS},
-    }
-    context = {
-        **_base_context(period),
-        "county": county,
-        "township": township,
-        "row": row,
-        "weeks": weeks,
-        "chart": chart,
-    }
-    return _render(request, "reports/township.html", context)
+
+    def build():
+        answer = stats.county_townships(county, period)
+        row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
+        weeks = extras.township_weeks(county, township, period)
+        chart = {
+            "weeks": [w["week"] for w in weeks],
+            "kinds": [{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
+            "hours": {k: [None if w["suppressed"] else w["hours"][k] for w in weeks] for k in KINDS},
+        }
+        context = {
+            **_base_context(period),
+            "county": county,
+            "township": township,
+            "row": row,
+            "weeks": weeks,
+            "chart": chart,
+        }
+        return "reports/township.html", f"{township.name} · {county.name}", context
+
+    return _cached_page(request, ("township", township.pk, period.label), [county.pk], build)
 
 
 # ---------------------------------------------------------------------------- region
@@ -258,25 +303,30 @@ def region(request, code):
         period = _period(request)
     except BadPeriod as error:
         return _bad_period(request, str(error), region.name)
-    answer = stats.region_counties(region, period)
-    rows = answer["results"]
-    chart = {
-        "names": [r["county"]["name"] for r in rows],
-        "hours_per_reporter": [r["hours_per_reporter"] for r in rows],
-        "week_share": [r["week_share"] for r in rows],
-    }
-    cities = []
-    if region.level == RegionLevel.PROVINCE:
-        cities = list(Region.objects.filter(parent=region, level=RegionLevel.CITY).order_by("code"))
-    context = {
-        **_base_context(period),
-        "region": region,
-        "rows": rows,
-        "total": answer["total"],
-        "cities": cities,
-        "chart": chart,
-    }
-    return _render(request, "reports/region.html", context)
+    counties = list(Region.objects.below(region).counties().values_list("pk", flat=True))
+
+    def build():
+        answer = stats.region_counties(region, period, counties=Region.objects.filter(pk__in=counties))
+        rows = answer["results"]
+        chart = {
+            "names": [r["county"]["name"] for r in rows],
+            "hours_per_reporter": [r["hours_per_reporter"] for r in rows],
+            "week_share": [r["week_share"] for r in rows],
+        }
+        cities = []
+        if region.level == RegionLevel.PROVINCE:
+            cities = list(Region.objects.filter(parent=region, level=RegionLevel.CITY).order_by("code"))
+        context = {
+            **_base_context(period),
+            "region": region,
+            "rows": rows,
+            "total": answer["total"],
+            "cities": cities,
+            "chart": chart,
+        }
+        return "reports/region.html", _("%(name)s: counties compared") % {"name": region.name}, context
+
+    return _cached_page(request, ("region", region.pk, period.label), counties, build)
 
 
 @login_required
@@ -285,19 +335,23 @@ def league(request, code):
     year = request.GET.get("year", "").strip() or isoweeks.week_year(isoweeks.current_week())
     if not (len(year) == 4 and year.isdigit() and int(year) >= 1):
         return _bad_period(request, _("Give a year such as 2026."), region.name)
-    counties = Region.objects.below(region).counties()
-    table = extras.region_departments(region, year, counties)
-    this_year = int(isoweeks.week_year(isoweeks.current_week()))
-    context = {
-        "region": region,
-        "year": year,
-        "years": [str(y) for y in range(this_year, this_year - 4, -1)],
-        "table": table,
-        "min_group": table["min_group"],
-        "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
-        "printed": dt.date.today(),
-    }
-    return _render(request, "reports/league.html", context)
+    counties = list(Region.objects.below(region).counties().values_list("pk", flat=True))
+
+    def build():
+        table = extras.region_departments(region, year, Region.objects.filter(pk__in=counties))
+        this_year = int(isoweeks.week_year(isoweeks.current_week()))
+        context = {
+            "region": region,
+            "year": year,
+            "years": [str(y) for y in range(this_year, this_year - 4, -1)],
+            "table": table,
+            "min_group": table["min_group"],
+            "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
+        }
+        title = _("%(name)s %(year)s department league table") % {"name": region.name, "year": year}
+        return "reports/league.html", title, context
+
+    return _cached_page(request, ("league", region.pk, year), counties, build)
 
 
 # ---------------------------------------------------------------------------- department
@@ -313,30 +367,38 @@ def department(request, id):
         period = _period(request)
     except BadPeriod as error:
         return _bad_period(request, str(error), department.name)
-    answer = stats.department_counties(department, period, counties=counties)
-    year = period.label[:4] if period.kind != "week" else isoweeks.week_year(period.label)
-    current = isoweeks.week_quarter(isoweeks.current_week())
-    quarters = [p for p in isoweeks.Period("year", year).parts if p.label <= current]
-    over_time = [
-        {"period": q.label, **stats.department_counties(department, q, counties=counties)["total"]}
-        for q in quarters
-    ]
-    visible = set(policy.visible_counties(request.user).values_list("code", flat=True))
-    rows = answer["results"]
-    chart = {
-        "names": [r["county"]["name"] for r in rows],
-        "hours": [r["hours"] for r in rows],
-        "quarters": [q["period"] for q in over_time],
-        "quarter_hours": [q["hours"] for q in over_time],
-    }
-    context = {
-        **_base_context(period),
-        "department": department,
-        "divisions": list(department.divisions.order_by("code")),
-        "rows": rows,
-        "total": answer["total"],
-        "over_time": over_time,
-        "linkable": visible,
-        "chart": chart,
-    }
-    return _render(request, "reports/department.html", context)
+    scope = sorted(counties.values_list("pk", flat=True))
+    # Which counties link to their dashboard depends on the reader, so it is part of the key.
+    visible = sorted(policy.visible_counties(request.user).values_list("code", flat=True))
+
+    def build():
+        within = Region.objects.filter(pk__in=scope)
+        answer = stats.department_counties(department, period, counties=within)
+        year = period.label[:4] if period.kind != "week" else isoweeks.week_year(period.label)
+        current = isoweeks.week_quarter(isoweeks.current_week())
+        quarters = [p for p in isoweeks.Period("year", year).parts if p.label <= current]
+        over_time = [
+            {"period": q.label, **stats.department_counties(department, q, counties=within)["total"]}
+            for q in quarters
+        ]
+        rows = answer["results"]
+        chart = {
+            "names": [r["county"]["name"] for r in rows],
+            "hours": [r["hours"] for r in rows],
+            "quarters": [q["period"] for q in over_time],
+            "quarter_hours": [q["hours"] for q in over_time],
+        }
+        context = {
+            **_base_context(period),
+            "department": department,
+            "divisions": list(department.divisions.order_by("code")),
+            "rows": rows,
+            "total": answer["total"],
+            "over_time": over_time,
+            "linkable": set(visible),
+            "chart": chart,
+        }
+        return "reports/department.html", department.name, context
+
+    key = ("department", department.pk, period.label, tuple(scope), tuple(visible))
+    return _cached_page(request, key, scope, build)

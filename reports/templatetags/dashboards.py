@@ -21,9 +21,10 @@ def pct(value, places=1):
 
 @register.filter
 def num(value, places=1):
+    """A number with thousands separators (12,345.6); None as an em dash."""
     if value is None:
         return "—"
-    return number_format(value, int(places), force_grouping=True)
+    return f"{float(value):,.{int(places)}f}"
 
 
 @register.filter

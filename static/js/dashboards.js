@@ -76,6 +76,12 @@
     return null;
   }
 
+  function hasData(option) {
+    return option.series.some(function (s) {
+      return s.data.some(function (v) { return v !== null && v !== undefined; });
+    });
+  }
+
   function drawCharts() {
     var d = data();
     if (!d || typeof echarts === "undefined") return;
@@ -85,6 +91,11 @@
       var option = optionFor(el.getAttribute("data-chart"), el, d);
       if (!option) continue;
       var chart = echarts.init(el, null, { renderer: "canvas" });
+      if (el.getAttribute("data-empty") && !hasData(option)) {
+        // Every value suppressed or absent: say so instead of an empty frame.
+        option.graphic = { type: "text", left: "center", top: "middle",
+                           style: { text: el.getAttribute("data-empty"), fill: "#5c6b70", fontSize: 14, fontFamily: FONT } };
+      }
       chart.setOption(option);
       el.setAttribute("data-rendered", "true");
       charts.push(chart);

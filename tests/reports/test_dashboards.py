@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -18,6 +19,14 @@ pytestmark = pytest.mark.django_db
 NOTICE = "少于5人，不予显示"
 # Upper bounds per page family (/reports/<family>/...); the test prints nothing, so keep them tight.
 QUERY_BUDGET = {"counties": 200, "regions": 80, "departments": 120}
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rendered bodies are cached by data version; tests reuse codes and ids, so start empty.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def client_for(user):
@@ -135,7 +144,7 @@ def test_the_county_dashboard_shows_the_stats_answers(county_world):
     assert f">{total['reporters']}<" in page
     assert f"{total['hours_per_reporter']:.2f}" in page
     # The cost: every cadre files 8.5 h a week; 16 township and 5 village cadres, two weeks each.
-    assert "¥" + f"{(16 * 2 * 8.5 * 60 + 5 * 2 * 8.5 * 35):.0f}" in page
+    assert "¥" + f"{(16 * 2 * 8.5 * 60 + 5 * 2 * 8.5 * 35):,.0f}" in page
     # Top departments link to the department page.
     assert reverse("reports:department", args=[w.dept_city.pk]) in page
     # The six indicators, each explained.
@@ -226,9 +235,11 @@ def test_the_league_table_counts_what_each_department_imposed(county_world):
 # ---------------------------------------------------------------------------- query counts
 
 
-def _queries(user, url):
+def _queries(user, url, cached=False):
     client = client_for(user)
     client.get(url)  # warm the session and content-type caches
+    if not cached:
+        cache.clear()  # count the queries that compute the page, not a cached body
     with CaptureQueriesContext(connection) as captured:
         answer = client.get(url)
     assert answer.status_code == 200, url
@@ -255,3 +266,22 @@ def test_query_counts_do_not_grow_with_the_raw_entries(county_world):
     assert large == small
     for url, count in large.items():
         assert count <= QUERY_BUDGET[url.split("/")[2]], (url, count)
+
+
+def test_a_cached_page_costs_a_handful_of_queries(county_world):
+    w, _ = county_world
+    for user, url in _pages(w):
+        # session, user, subject, the policy's scope (region pages walk the region tree level by
+        # level), the data version: none of the stats queries.
+        assert _queries(user, url, cached=True) <= 12, url
+
+
+def test_a_rollup_refreshes_a_cached_page(county_world):
+    w, _ = county_world
+    url = reverse("reports:county", args=[w.county.code]) + "?period=2026-Q4"
+    client = client_for(w.county_reviewer)
+    before = _text(client.get(url))
+    assert "合计357.0小时" in before  # 21 cadres x 2 weeks x 8.5 h
+    dashboard_data.grow(w, extra=4)  # one more hour per cadre-week, then the rollup
+    after = _text(client.get(url))
+    assert "合计399.0小时" in after

@@ -1,0 +1,172 @@
+"""Dashboards in real Chromium: figures equal the stats API, every chart draws, drill-down,
+permission and suppression notices. Screenshots go to test-artifacts/dashboards-*.png."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from tests.conftest import PASSWORD
+from tests.reports import dashboard_data
+
+from .conftest import ARTIFACTS, no_horizontal_scroll, shot
+
+pytestmark = pytest.mark.browser
+NOTICE = "少于5人，不予显示"
+DESKTOP = {"width": 1280, "height": 900}
+
+# Pixels of a chart's canvas that are neither transparent nor white: a drawn chart has many.
+INKED_PIXELS = """(el) => {
+  const canvas = el.querySelector('canvas');
+  if (!canvas) return -1;
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 0 && (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235)) inked++;
+  }
+  return inked;
+}"""
+
+
+@pytest.fixture
+def county(browser_world, frozen):
+    cache.clear()  # rendered bodies are cached by data version; tests reuse codes and ids
+    dashboard_data.populate(browser_world)
+    yield browser_world
+    cache.clear()
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("networkidle")
+
+
+def api(page, path):
+    """The stats API's answer, fetched by the page itself with its session."""
+    return page.evaluate(
+        "(p) => fetch(p, {headers: {'Accept': 'application/json'}}).then(r => r.json())", path
+    )
+
+
+def assert_every_chart_draws(page):
+    charts = page.locator("[data-chart]")
+    assert charts.count() > 0
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "(el) => el.getAttribute('data-rendered') === 'true'", arg=chart.element_handle()
+        )
+        inked = chart.evaluate(INKED_PIXELS)
+        name = chart.get_attribute("data-chart") + (chart.get_attribute("data-key") or "")
+        assert inked > 200, f"{name} drew {inked} pixels"
+
+
+def test_a_county_reviewers_figures_equal_the_stats_api_and_every_chart_draws(phone, live_server, county):
+    w = county
+    page = phone
+    log_in(page, live_server, w.county_reviewer.username)
+    # The role-based landing opened the reviewer's county.
+    assert page.url.startswith(f"{live_server.url}/reports/counties/{w.county.code}/")
+    page.goto(f"{live_server.url}/reports/counties/{w.county.code}/?period=2026-Q4")
+    total = api(page, f"/api/v1/stats/counties/{w.county.code}/townships/?period=2026-Q4")["total"]
+    assert total["suppressed"] is False
+
+    def figure(metric):
+        return page.locator(f'[data-metric="{metric}"] .figure-value').inner_text().strip()
+
+    assert figure("reporters") == str(total["reporters"])
+    assert figure("hours_per_reporter") == f"{total['hours_per_reporter']:.2f}小时"
+    assert figure("week_share") == f"{total['week_share'] * 100:.1f}%"
+    weeks = api(page, f"/api/v1/stats/counties/{w.county.code}/weeks/?period=2026-Q4")["results"]
+    table = json.loads(page.locator("#chart-data").text_content())
+    assert table["weeks"] == [r["week"] for r in weeks]
+    assert table["hours"]["meeting"] == [None if r["suppressed"] else r["hours"]["meeting"] for r in weeks]
+
+    assert_every_chart_draws(page)
+    assert page.locator('[data-chart="spark"]').count() == 6
+    no_horizontal_scroll(page)
+    shot(page, "dashboards-county-phone")
+    page.set_viewport_size(DESKTOP)
+    page.wait_for_timeout(300)  # charts resize on the window's resize event
+    assert_every_chart_draws(page)
+    shot(page, "dashboards-county-desktop")
+
+
+def test_suppressed_cells_show_the_notice_and_explain_why(phone, live_server, county):
+    w = county
+    page = phone
+    log_in(page, live_server, w.county_reviewer.username)
+    page.goto(f"{live_server.url}/reports/counties/{w.county.code}/?period=2026-Q4")
+    small = page.locator('tr[data-township="330802004"]')  # 万田乡: two cadres
+    notice = small.locator(".suppressed")
+    assert notice.inner_text() == NOTICE
+    assert "少于5人" in notice.get_attribute("title") and "保护" in notice.get_attribute("title")
+    notice.hover()
+    assert page.locator('tr[data-township="330802001"] .suppressed').count() == 0
+    small.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "dashboards-suppressed.png"))
+
+
+def test_the_drill_down_reaches_a_township(phone, live_server, county):
+    w = county
+    page = phone
+    log_in(page, live_server, w.county_reviewer.username)
+    page.goto(f"{live_server.url}/reports/counties/{w.county.code}/?period=2026-Q4")
+    page.locator('tr[data-township="330802001"] a').click()
+    page.wait_for_url(f"**/reports/counties/{w.county.code}/townships/330802001/**")
+    assert page.get_by_role("heading", level=1).inner_text() == "府山街道"
+    assert page.locator('tr[data-week="2026-W47"] td').first.inner_text() == "7"
+    assert NOTICE in page.locator('tr[data-week="2026-W45"]').inner_text()
+    assert_every_chart_draws(page)
+    no_horizontal_scroll(page)
+    shot(page, "dashboards-township")
+    page.get_by_role("link", name=w.county.name).click()
+    page.wait_for_url(f"**/reports/counties/{w.county.code}/**")
+
+
+def test_a_cadre_cannot_open_another_county(phone, live_server, county):
+    w = county
+    page = phone
+    log_in(page, live_server, w.cadre.username)
+    answer = page.goto(f"{live_server.url}/reports/counties/{w.other_county.code}/")
+    assert answer.status == 403
+    answer = page.goto(f"{live_server.url}/reports/counties/{w.county.code}/")
+    assert answer.status == 200
+    assert page.locator('[data-metric="reporters"] .figure-value').inner_text() == "21"
+
+
+def test_region_department_and_league_pages(chromium, live_server, county):
+    w = county
+    context = chromium.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    try:
+        log_in(page, live_server, w.region_reviewer.username)
+        assert page.url.startswith(f"{live_server.url}/reports/regions/{w.city.code}/")
+        assert_every_chart_draws(page)
+        heading = page.locator('table[data-table="counties"] th[data-sort]').nth(0)
+        heading.click()
+        assert heading.get_attribute("aria-sort") == "ascending"
+        heading.click()
+        codes = page.locator('table[data-table="counties"] tbody tr').evaluate_all(
+            "rows => rows.map(r => r.dataset.county)"
+        )
+        assert codes == [w.other_county.code, w.county.code]
+        shot(page, "dashboards-region")
+
+        page.goto(f"{live_server.url}/reports/departments/{w.dept_city.pk}/?period=2026-Q4")
+        assert_every_chart_draws(page)
+        shot(page, "dashboards-department")
+
+        page.goto(f"{live_server.url}/reports/regions/{w.city.code}/league/?year=2026")
+        row = page.locator(f'tr[data-department="{w.dept_city.code}"]')
+        assert row.locator("td").nth(2).inner_text() == "44"  # documents
+        page.emulate_media(media="print")
+        assert page.locator(".site-header").is_hidden()
+        assert page.locator(".print-only").is_visible()
+        shot(page, "dashboards-league-print")
+    finally:
+        context.close()
