@@ -163,14 +163,16 @@ DERIVED = {
 # Internal per-reporter tables the dashboards need beyond the stats answers (cost by cadre level,
 # merge recommendations, repeated meeting themes). Written by reports.extras in the same
 # county-week transaction as the tables above; never served row by row: pages show only
-# aggregates of groups with at least BURDEN_MIN_GROUP distinct reporters.
+# aggregates of groups with at least BURDEN_MIN_GROUP distinct reporters. Like the internal tables
+# above they are written in bulk under the county's lock: no foreign-key triggers, no unique
+# index (each key is written once per rollup), one bucket index for the pages' reads.
 
 
 class ReporterLevelWeek(models.Model):
     """Internal: one submitted log with its cadre's level (township or village) and hours, so
     the cost in yuan can price each level's hours at its own wage tariff."""
 
-    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    county = models.ForeignKey(**_INTERNAL_FK)
     week = models.CharField(max_length=8)
     quarter = models.CharField(max_length=7)
     year = models.CharField(max_length=4)
@@ -179,9 +181,6 @@ class ReporterLevelWeek(models.Model):
     hours_total = models.FloatField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["county", "week", "cadre_id"], name="reporterlevelweek_unique")
-        ]
         indexes = [models.Index(fields=["county", "year", "quarter"], name="reporterlevelweek_bucket")]
 
 
@@ -189,29 +188,24 @@ class ReporterInspectionWeek(models.Model):
     """Internal: inspections a cadre hosted that week per issuing department (joint inspections
     count for each issuer, hours split equally), for joint-inspection candidates."""
 
-    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    county = models.ForeignKey(**_INTERNAL_FK)
     week = models.CharField(max_length=8)
     quarter = models.CharField(max_length=7)
     year = models.CharField(max_length=4)
     cadre_id = models.BigIntegerField()
-    department = models.ForeignKey(Department, on_delete=models.CASCADE, related_name="+")
+    department = models.ForeignKey(**{**_INTERNAL_FK, "to": Department})
     inspections = models.IntegerField(default=0)
     hours = models.FloatField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["county", "week", "cadre_id", "department"], name="reporterinspectionweek_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["county", "week"], name="reporterinspweek_cw")]
+        indexes = [models.Index(fields=["county", "year", "quarter"], name="reporterinspweek_bucket")]
 
 
 class ReporterDataItemWeek(models.Model):
     """Internal: app tasks of a cadre that week asking for a data item through an app, for
     county-list candidates (the same item demanded by several apps)."""
 
-    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    county = models.ForeignKey(**_INTERNAL_FK)
     week = models.CharField(max_length=8)
     quarter = models.CharField(max_length=7)
     year = models.CharField(max_length=4)
@@ -221,20 +215,14 @@ class ReporterDataItemWeek(models.Model):
     entries = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["county", "week", "cadre_id", "app_id", "data_item_id"],
-                name="reporterdataitemweek_unique",
-            )
-        ]
-        indexes = [models.Index(fields=["county", "week"], name="reporterdataitemweek_cw")]
+        indexes = [models.Index(fields=["county", "year", "quarter"], name="reporterdataitemweek_bucket")]
 
 
 class ReporterTitleWeek(models.Model):
     """Internal: a meeting title (whitespace-normalised) a cadre reported that week. Only counts
     of titles shared by at least BURDEN_MIN_GROUP distinct cadres ever leave the database."""
 
-    county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
+    county = models.ForeignKey(**_INTERNAL_FK)
     week = models.CharField(max_length=8)
     quarter = models.CharField(max_length=7)
     year = models.CharField(max_length=4)
@@ -243,12 +231,7 @@ class ReporterTitleWeek(models.Model):
     entries = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["county", "week", "cadre_id", "title"], name="reportertitleweek_unique"
-            )
-        ]
-        indexes = [models.Index(fields=["county", "week"], name="reportertitleweek_cw")]
+        indexes = [models.Index(fields=["county", "year", "quarter"], name="reportertitleweek_bucket")]
 
 
 # Written by reports.extras (rollup frame name -> model), after DERIVED in the same transaction.
