@@ -88,4 +88,3 @@ def test_schemathesis_finds_no_failure_as_a_cadre(live_server, cadre_token, tmp_
     result = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=tmp_path)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-20000:]
-    assert "No issues found" in output or " 0 failures" in output or "passed" in output, output[-5000:]
