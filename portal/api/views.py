@@ -235,10 +235,15 @@ class EntryViewSet(
             entry = services.entry_update(cadre=request.user, entry=entry, data=request.data)
         except DjangoValidationError as exc:
             return _validation_response(exc)
+        except Entry.DoesNotExist:  # deleted by a concurrent request after get_object()
+            raise Http404 from None
         return self._entry_response(entry)
 
     def destroy(self, request, pk=None):
-        services.entry_delete(cadre=request.user, entry=self.get_object())
+        try:
+            services.entry_delete(cadre=request.user, entry=self.get_object())
+        except Entry.DoesNotExist:  # deleted by a concurrent request after get_object()
+            raise Http404 from None
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

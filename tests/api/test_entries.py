@@ -4,6 +4,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from portal import services
+from portal.api import views
 from portal.models import DirtyCountyWeek, Entry, LogStatus, WeeklyLog
 from tests.api.conftest import client_for
 from tests.conftest import PASSWORD
@@ -301,3 +302,18 @@ def test_reading_a_week_needs_few_queries(w, cadre_api, django_assert_max_num_qu
     with django_assert_max_num_queries(8):
         answer = cadre_api.get("/api/v1/weeks/2026-W47/")
     assert len(answer.json()["entries"]) == 40
+
+
+def test_an_entry_deleted_meanwhile_is_404_not_500(w, cadre_api, monkeypatch):
+    entry_id = cadre_api.post("/api/v1/entries/", payload(w), format="json").json()["id"]
+    real_get_object = views.EntryViewSet.get_object
+
+    def get_then_lose(view):
+        entry = real_get_object(view)
+        Entry.objects.filter(pk=entry.pk).delete()  # a concurrent DELETE wins the race
+        return entry
+
+    monkeypatch.setattr(views.EntryViewSet, "get_object", get_then_lose)
+    assert cadre_api.delete(f"/api/v1/entries/{entry_id}/").status_code == 404
+    entry_id = cadre_api.post("/api/v1/entries/", payload(w), format="json").json()["id"]
+    assert cadre_api.patch(f"/api/v1/entries/{entry_id}/", {"title": "x"}, format="json").status_code == 404
