@@ -1,6 +1,7 @@
 """Dashboards under load: the county dashboard page and the county stats API, served by gunicorn
 with persistent database connections from the 1,000,000-entry PostgreSQL database, at 16
-connections with wrk, each as a ratio to a trivial Django view served the same way.
+connections with wrk, each as a ratio to a trivial Django view served the same way (and, for
+context, a trivial view behind login: the floor of any page that needs a reader).
 
     .venv/bin/python bench/run.py dashboards
 
@@ -149,6 +150,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     cases = {
         "trivial": (f"{base}/bench/trivial/", []),
+        "trivial-logged-in": (f"{base}/bench/trivial-logged-in/", [f"Cookie: sessionid={session_key}"]),
         "page": (
             f"{base}/reports/counties/{county.code}/",
             [f"Cookie: sessionid={session_key}", "Accept-Language: zh-hans"],
@@ -177,6 +179,8 @@ def main():
         ratio = results[name]["rps"] / trivial
         verdict = "meets" if ratio >= goal else "MISSES"
         print(f"{name} / trivial = {ratio:.2f} ({verdict} the goal >= {goal})")
+    floor = results["trivial-logged-in"]["rps"]
+    print(f"logged-in trivial / trivial = {floor / trivial:.2f} (the session and user queries alone)")
     p99 = results["api"]["p99_ms"]
     verdict = "meets" if p99 <= API_P99_MS else "MISSES"
     print(f"api p99 = {p99:.1f} ms ({verdict} the goal <= {API_P99_MS:.0f} ms)")
