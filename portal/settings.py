@@ -151,6 +151,10 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE = {
     "drain-dirty-county-weeks": {"task": "reports.tasks.drain_dirty", "schedule": 60.0},
+    "purge-idempotency-records": {
+        "task": "portal.tasks.purge_idempotency_records",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 LANGUAGE_CODE = "zh-hans"

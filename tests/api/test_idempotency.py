@@ -182,3 +182,16 @@ def test_twenty_concurrent_retries_create_the_batch_exactly_once(live_server, li
     assert _post(live_server.url, BULK, body, w.token, "retry-1") == (201, created[0])
     assert _post(live_server.url, BULK, bulk_body(w, n=2), w.token, "retry-1")[0] == 422
     assert Entry.objects.count() == 50
+
+
+def test_beat_purges_expired_records_daily(w, cadre_api):
+    from django.conf import settings
+
+    from portal.tasks import purge_idempotency_records
+
+    schedule = {e["task"]: e["schedule"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert schedule["portal.tasks.purge_idempotency_records"] <= 24 * 3600
+    cadre_api.post(BULK, bulk_body(w, n=1), format="json", HTTP_IDEMPOTENCY_KEY="stale")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(days=8))
+    assert purge_idempotency_records.apply().get() == 1
+    assert not IdempotencyRecord.objects.exists()
