@@ -144,7 +144,9 @@ class ReporterDepartmentWeek(models.Model):
         # the county's lock, and a unique index made every re-run check the heap for each deleted
         # duplicate key (10x slower COPY at province scale).
         indexes = [
-            models.Index(fields=["county", "year", "quarter"], name="reporterdeptweek_bucket"),
+            # (county, week) rather than (county, year, quarter): a county-week rollup deletes
+            # by week, and every reader filters by county first.
+            models.Index(fields=["county", "week"], name="reporterdeptweek_county_week"),
             models.Index(fields=["department", "year"], name="reporterdeptweek_dept"),
         ]
 
