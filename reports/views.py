@@ -154,6 +154,11 @@ def _cached_page(request, key_parts, counties, build):
     return render(request, "reports/page.html", {"page_title": title, "body": mark_safe(body)})
 
 
+def _chart(**series) -> dict:
+    """Chart data embedded in the page, with the hour unit in the reader's language."""
+    return {"unit": str(_("h")), **series}
+
+
 def _base_context(period):
     return {
         "period": period,
@@ -198,13 +203,13 @@ def _county_for(request, code) -> Region:
 def _chart_weeks(weeks_answer) -> dict:
     """Weekly series for the trend and indicator charts (null where a week is suppressed)."""
     rows = weeks_answer["results"]
-    return {
-        "weeks": [r["week"] for r in rows],
-        "kinds": [{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
-        "hours": {k: [None if r["suppressed"] else r["hours"][k] for r in rows] for k in KINDS},
-        "indicators": {key: [r[key] for r in rows] for key, _label, _help in INDICATORS},
-        "suppressed": [r["suppressed"] for r in rows],
-    }
+    return _chart(
+        weeks=[r["week"] for r in rows],
+        kinds=[{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
+        hours={k: [None if r["suppressed"] else r["hours"][k] for r in rows] for k in KINDS},
+        indicators={key: [r[key] for r in rows] for key, _label, _help in INDICATORS},
+        suppressed=[r["suppressed"] for r in rows],
+    )
 
 
 @login_required
@@ -268,11 +273,11 @@ def township(request, code, township_code):
         answer = stats.county_townships(county, period)
         row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
         weeks = extras.township_weeks(county, township, period)
-        chart = {
-            "weeks": [w["week"] for w in weeks],
-            "kinds": [{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
-            "hours": {k: [None if w["suppressed"] else w["hours"][k] for w in weeks] for k in KINDS},
-        }
+        chart = _chart(
+            weeks=[w["week"] for w in weeks],
+            kinds=[{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
+            hours={k: [None if w["suppressed"] else w["hours"][k] for w in weeks] for k in KINDS},
+        )
         context = {
             **_base_context(period),
             "county": county,
@@ -308,11 +313,11 @@ def region(request, code):
     def build():
         answer = stats.region_counties(region, period, counties=Region.objects.filter(pk__in=counties))
         rows = answer["results"]
-        chart = {
-            "names": [r["county"]["name"] for r in rows],
-            "hours_per_reporter": [r["hours_per_reporter"] for r in rows],
-            "week_share": [r["week_share"] for r in rows],
-        }
+        chart = _chart(
+            names=[r["county"]["name"] for r in rows],
+            hours_per_reporter=[r["hours_per_reporter"] for r in rows],
+            week_share=[r["week_share"] for r in rows],
+        )
         cities = []
         if region.level == RegionLevel.PROVINCE:
             cities = list(Region.objects.filter(parent=region, level=RegionLevel.CITY).order_by("code"))
@@ -382,12 +387,12 @@ def department(request, id):
             for q in quarters
         ]
         rows = answer["results"]
-        chart = {
-            "names": [r["county"]["name"] for r in rows],
-            "hours": [r["hours"] for r in rows],
-            "quarters": [q["period"] for q in over_time],
-            "quarter_hours": [q["hours"] for q in over_time],
-        }
+        chart = _chart(
+            names=[r["county"]["name"] for r in rows],
+            hours=[r["hours"] for r in rows],
+            quarters=[q["period"] for q in over_time],
+            quarter_hours=[q["hours"] for q in over_time],
+        )
         context = {
             **_base_context(period),
             "department": department,

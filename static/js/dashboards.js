@@ -26,9 +26,10 @@
 
   function trend(d) {
     return base({
+      grid: { left: 8, right: 12, top: 56, bottom: 8, containLabel: true },
       legend: { top: 0, itemWidth: 12, itemHeight: 10 },
       xAxis: { type: "category", data: d.weeks.map(shortWeek), axisLabel: { hideOverlap: true } },
-      yAxis: { type: "value", name: "h", nameGap: 8 },
+      yAxis: { type: "value", name: d.unit, nameGap: 10 },
       series: d.kinds.map(function (k) {
         return { name: k.label, type: "bar", stack: "hours", data: d.hours[k.key],
                  itemStyle: { color: COLORS[k.key] }, barMaxWidth: 28 };
@@ -64,12 +65,12 @@
   function optionFor(kind, el, d) {
     if (kind === "trend") return trend(d);
     if (kind === "spark") return spark(d, el.getAttribute("data-key"));
-    if (kind === "counties") return horizontal(d.names, d.hours_per_reporter, "#1f6f5c", "h");
-    if (kind === "department-counties") return horizontal(d.names, d.hours, "#a33b5c", "h");
+    if (kind === "counties") return horizontal(d.names, d.hours_per_reporter, "#1f6f5c", d.unit);
+    if (kind === "department-counties") return horizontal(d.names, d.hours, "#a33b5c", d.unit);
     if (kind === "quarters") {
       return base({
         xAxis: { type: "category", data: d.quarters },
-        yAxis: { type: "value", name: "h" },
+        yAxis: { type: "value", name: d.unit },
         series: [{ type: "bar", data: d.quarter_hours, itemStyle: { color: "#2f6fa7" }, barMaxWidth: 40 }]
       });
     }
