@@ -198,14 +198,19 @@ def recommendations(county: Region, period: isoweeks.Period) -> dict:
     return {"inspections": inspections, "data_items": items, "titles": titles}
 
 
-def township_weeks(county: Region, township: Region, period: isoweeks.Period) -> list[dict]:
-    """The township's row of the townships answer for each week of the period (current week
-    included), so every week is suppressed exactly as the stats API would suppress it."""
+def township_parts(county: Region, township: Region, period: isoweeks.Period) -> list[dict]:
+    """The township's row of the townships answer for each part of the period up to now (a
+    quarter's weeks, a year's quarters; a week is its own part), so every part is suppressed
+    exactly as the stats API would suppress it for that bucket."""
+    current = isoweeks.current_week()
+    parts = period.parts or [period]
     rows = []
-    for week in period.weeks_until(isoweeks.current_week()):
-        answer = stats.county_townships(county, isoweeks.Period("week", week))
+    for part in parts:
+        if part.weeks[0] > current:
+            break
+        answer = stats.county_townships(county, part)
         row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
-        rows.append({"week": week, **row})
+        rows.append({"week": part.label, **row})
     return rows
 
 

@@ -272,7 +272,7 @@ def township(request, code, township_code):
     def build():
         answer = stats.county_townships(county, period)
         row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
-        weeks = extras.township_weeks(county, township, period)
+        weeks = extras.township_parts(county, township, period)
         chart = _chart(
             weeks=[w["week"] for w in weeks],
             kinds=[{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],

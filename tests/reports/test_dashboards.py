@@ -285,3 +285,13 @@ def test_a_rollup_refreshes_a_cached_page(county_world):
     dashboard_data.grow(w, extra=4)  # one more hour per cadre-week, then the rollup
     after = _text(client.get(url))
     assert "合计399.0小时" in after
+
+
+def test_a_years_drill_down_shows_its_quarters(county_world):
+    w, _ = county_world
+    page = _text(
+        _get(w.county_reviewer, "reports:township", w.county.code, w.township.code, query="?period=2026")
+    )
+    rows = dict(re.findall(r'data-week="(2026-Q\d)">(.*?)</tr>', page))
+    assert list(rows) == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert ">7<" in rows["2026-Q4"] and NOTICE in rows["2026-Q1"]
