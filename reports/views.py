@@ -194,8 +194,11 @@ def home(request):
 
 
 def _county_for(request, code) -> Region:
-    county = get_object_or_404(Region, code=code, level=RegionLevel.COUNTY)
-    if not policy.can_view_county(request.user, county):
+    # One query on the allowed path: look the county up within the reader's scope; only a miss
+    # asks whether it exists at all (404) or is someone else's (403).
+    county = policy.visible_counties(request.user).filter(code=code).select_related("parent").first()
+    if county is None:
+        get_object_or_404(Region, code=code, level=RegionLevel.COUNTY)
         raise PermissionDenied(_("This county is outside your scope."))
     return county
 
