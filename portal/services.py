@@ -372,18 +372,28 @@ def mark_dirty(county_weeks):
         update_fields=["marked_at"],
     )
     connection = transaction.get_connection()
-    pending = connection.__dict__.setdefault("_burden_pending_county_weeks", set())
-    pending.update(county_weeks)
-    # One announcement per county-week per commit, however many writes in the transaction
-    # touched it (a seed or an import submits thousands of weeks in one transaction). A
-    # callback finding the set empty was beaten to it by an earlier one of the same commit.
-    transaction.on_commit(lambda: _announce(pending))
+    if not connection.in_atomic_block:
+        _Announcement(county_weeks)()
+        return
+    # One announcement per transaction, however many writes in it touched a county-week (a
+    # seed or an import submits thousands of weeks in one transaction): join the one already
+    # waiting for this commit. A savepoint rolled back drops its callbacks with it.
+    for _savepoints, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _Announcement):
+            callback.county_weeks.update(county_weeks)
+            return
+    transaction.on_commit(_Announcement(county_weeks))
 
 
-def _announce(pending):
-    while pending:
-        county_id, week = pending.pop()
-        county_week_changed.send(sender=WeeklyLog, county_id=county_id, week=week)
+class _Announcement:
+    """The county-weeks one transaction made stale, announced once after it commits."""
+
+    def __init__(self, county_weeks):
+        self.county_weeks = set(county_weeks)
+
+    def __call__(self):
+        for county_id, week in sorted(self.county_weeks):
+            county_week_changed.send(sender=WeeklyLog, county_id=county_id, week=week)
 
 
 def _apply(entry, clean):

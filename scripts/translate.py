@@ -65,6 +65,8 @@ def main(paths):
                     entry.flags.remove("fuzzy")
                     entry.msgstr = ""
                     entry.previous_msgid = None
+                    entry.previous_msgid_plural = None
+                    entry.previous_msgctxt = None
                 if chinese:
                     if entry.msgid in translations:
                         entry.msgstr = translations[entry.msgid]
