@@ -6,11 +6,8 @@ reports.loading; SQLite falls back to a cursor. The readers return only aggregat
 at least BURDEN_MIN_GROUP distinct reporters; permission is the caller's (portal.policy).
 """
 
-import io
-
 import pandas as pd
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, Max, Sum
 
 from portal import weeks as isoweeks
@@ -52,82 +49,49 @@ def _queries(county_ids, weeks):
     region_t, link_t = Region._meta.db_table, EntryDepartment._meta.db_table
     item_t = EntryDataItem._meta.db_table
     where, params = loading._scope(county_ids, weeks)
+    of_logs, entry_params = loading.entries_of_logs(county_ids, weeks)
     return {
         # The cadre's level is that of their unit (a township or a village).
         "logs": (
             f"SELECT l.id, l.cadre_id, l.county_id, l.week, COALESCE(r.level, 'township'), "
-            f"COALESCE(SUM(e.hours), 0) FROM {log_t} l JOIN {user_t} u ON u.id = l.cadre_id "
-            f"LEFT JOIN {region_t} r ON r.id = u.region_id LEFT JOIN {entry_t} e ON e.log_id = l.id "
-            f"WHERE {where} GROUP BY l.id, l.cadre_id, l.county_id, l.week, r.level",
+            f"COALESCE((SELECT SUM(e.hours) FROM {entry_t} e WHERE e.log_id = l.id), 0) "
+            f"FROM {log_t} l JOIN {user_t} u ON u.id = l.cadre_id "
+            f"LEFT JOIN {region_t} r ON r.id = u.region_id WHERE {where}",
             params,
         ),
         "inspections": (
             f"SELECT e.id, e.log_id, e.hours, ed.department_id FROM {entry_t} e "
-            f"JOIN {log_t} l ON l.id = e.log_id JOIN {link_t} ed ON ed.entry_id = e.id "
-            f"WHERE {where} AND e.kind = %s",
-            [*params, Kind.INSPECTION],
+            f"JOIN {link_t} ed ON ed.entry_id = e.id WHERE {of_logs} AND e.kind = %s",
+            [*entry_params, Kind.INSPECTION],
         ),
         "data_items": (
             f"SELECT e.id, e.log_id, e.app_id, di.data_item_id FROM {item_t} di "
-            f"JOIN {entry_t} e ON e.id = di.entry_id JOIN {log_t} l ON l.id = e.log_id "
-            f"WHERE {where} AND e.app_id IS NOT NULL",
-            params,
+            f"JOIN {entry_t} e ON e.id = di.entry_id WHERE {of_logs} AND e.app_id IS NOT NULL",
+            entry_params,
         ),
         "titles": (
-            f"SELECT e.id, e.log_id, e.title FROM {entry_t} e JOIN {log_t} l ON l.id = e.log_id "
-            f"WHERE {where} AND e.kind = %s",
-            [*params, Kind.MEETING],
+            f"SELECT e.id, e.log_id, e.title FROM {entry_t} e WHERE {of_logs} AND e.kind = %s",
+            [*entry_params, Kind.MEETING],
         ),
     }
 
 
 def load_raw(county_ids, weeks=None) -> dict[str, pd.DataFrame]:
     """The raw rows recommend.extras() needs, for these counties (all weeks, or only `weeks`)."""
-    frames = {}
-    with connection.cursor() as cursor:
-        for name, (sql, params) in _queries(list(county_ids), None if weeks is None else list(weeks)).items():
-            if loading.on_postgres():
-                frames[name] = loading._copy_out(cursor.cursor, sql, params, _COLUMNS[name])
-            else:
-                frames[name] = loading._fetch(cursor, sql, params, _COLUMNS[name])
+    frames = loading.fetch_frames(
+        _queries(list(county_ids), None if weeks is None else list(weeks)), _COLUMNS
+    )
     frames["logs"]["hours_total"] = pd.to_numeric(frames["logs"]["hours_total"]).astype("float64")
     frames["inspections"]["hours"] = pd.to_numeric(frames["inspections"]["hours"]).astype("float64")
     return frames
-
-
-def _write(frames: dict[str, pd.DataFrame]) -> None:
-    with connection.cursor() as cursor:
-        for name, model in EXTRAS.items():
-            columns = [f.column for f in model._meta.concrete_fields if not f.primary_key]
-            frame = frames[name][columns]
-            if frame.empty:
-                continue
-            table = model._meta.db_table
-            if loading.on_postgres():
-                buffer = io.StringIO()
-                frame.to_csv(buffer, index=False, header=False)
-                buffer.seek(0)
-                cursor.cursor.copy_expert(
-                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
-                )
-            else:
-                placeholders = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-                    [tuple(loading._plain(v) for v in row) for row in frame.itertuples(index=False)],
-                )
 
 
 def replace(county_ids, weeks=None) -> None:
     """Recompute the extras of these county-weeks and replace their rows. Call inside the rollup's
     transaction, after its county lock is taken."""
     frames = recommend.extras(**load_raw(county_ids, weeks))
-    for model in EXTRAS.values():
-        rows = model.objects.filter(county_id__in=list(county_ids))
-        if weeks is not None:
-            rows = rows.filter(week__in=list(weeks))
-        rows._raw_delete(rows.db)  # nothing points at these rows
-    _write(frames)
+    loading.delete_rows(EXTRAS.values(), county_ids, weeks)
+    loading.write_frames(frames, EXTRAS)
 
 
 # ---------------------------------------------------------------------------- readers

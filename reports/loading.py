@@ -34,10 +34,25 @@ def _scope(county_ids, weeks, alias="l"):
     return where, params
 
 
+def entries_of_logs(county_ids, weeks, alias="e") -> tuple[str, list]:
+    """WHERE clause and parameters for entries (`alias`) of the submitted logs in scope.
+
+    `log_id = ANY(ARRAY(subquery))` makes PostgreSQL look entries up by the log index; a join
+    with the logs chose a parallel scan of every entry (20x slower for one county-week). SQLite
+    has no arrays and plans IN (subquery) by the index anyway.
+    """
+    where, params = _scope(county_ids, weeks)
+    logs = f"SELECT l.id FROM {WeeklyLog._meta.db_table} l WHERE {where}"
+    if on_postgres():
+        return f"{alias}.log_id = ANY(ARRAY({logs}))", params
+    return f"{alias}.log_id IN ({logs})", params
+
+
 def _queries(county_ids, weeks):
     log_t, entry_t = WeeklyLog._meta.db_table, Entry._meta.db_table
     link_t, dept_t = EntryDepartment._meta.db_table, Department._meta.db_table
     where, params = _scope(county_ids, weeks)
+    of_logs, entry_params = entries_of_logs(county_ids, weeks)
     entry_columns = ", ".join(f"e.id AS {c}" if c == "entry_id" else f"e.{c}" for c in ENTRY_INPUT_COLUMNS)
     return {
         "logs": (
@@ -45,17 +60,11 @@ def _queries(county_ids, weeks):
             f"WHERE {where}",
             params,
         ),
-        # `log_id = ANY(ARRAY(subquery))` makes PostgreSQL look entries up by the log index; a join
-        # with the logs chose a parallel scan of every entry (20x slower for one county-week).
-        "entries": (
-            f"SELECT {entry_columns} FROM {entry_t} e "
-            f"WHERE e.log_id = ANY(ARRAY(SELECT l.id FROM {log_t} l WHERE {where}))",
-            params,
-        ),
+        "entries": (f"SELECT {entry_columns} FROM {entry_t} e WHERE {of_logs}", entry_params),
         "links": (
             f"SELECT ed.entry_id, ed.department_id FROM {link_t} ed JOIN {entry_t} e ON e.id = ed.entry_id "
-            f"WHERE e.log_id = ANY(ARRAY(SELECT l.id FROM {log_t} l WHERE {where}))",
-            params,
+            f"WHERE {of_logs}",
+            entry_params,
         ),
         "departments": (f"SELECT id AS department_id, parent_id FROM {dept_t}", []),
     }
@@ -85,17 +94,22 @@ def _fetch(cursor, sql, params, columns) -> pd.DataFrame:
     return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
 
 
+def fetch_frames(queries: dict, columns: dict) -> dict[str, pd.DataFrame]:
+    """Run each named (sql, params) query into a DataFrame with the given column names."""
+    frames = {}
+    with connection.cursor() as cursor:
+        for name, (sql, params) in queries.items():
+            if on_postgres():
+                frames[name] = _copy_out(cursor.cursor, sql, params, columns[name])
+            else:
+                frames[name] = _fetch(cursor, sql, params, columns[name])
+    return frames
+
+
 def load_raw(county_ids, weeks=None) -> dict[str, pd.DataFrame]:
     """Submitted logs, their entries and issuing departments, and the department tree, for these
     counties (all weeks, or only `weeks`)."""
-    county_ids = list(county_ids)
-    frames = {}
-    with connection.cursor() as cursor:
-        for name, (sql, params) in _queries(county_ids, None if weeks is None else list(weeks)).items():
-            if on_postgres():
-                frames[name] = _copy_out(cursor.cursor, sql, params, _COLUMNS[name])
-            else:
-                frames[name] = _fetch(cursor, sql, params, _COLUMNS[name])
+    frames = fetch_frames(_queries(list(county_ids), None if weeks is None else list(weeks)), _COLUMNS)
     frames["departments"]["parent_id"] = frames["departments"]["parent_id"].astype("Int64")
     return frames
 
@@ -113,19 +127,24 @@ def _columns(model):
     return [f.column for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def delete_derived(county_ids, weeks=None) -> None:
-    """Remove the derived rows of these counties (all weeks, or only `weeks`)."""
-    for model in DERIVED.values():
+def delete_rows(models, county_ids, weeks=None) -> None:
+    """Remove the rows of these models for these counties (all weeks, or only `weeks`)."""
+    for model in models:
         rows = model.objects.filter(county_id__in=list(county_ids))
         if weeks is not None:
             rows = rows.filter(week__in=list(weeks))
         rows._raw_delete(rows.db)  # no signals or cascades: nothing points at derived rows
 
 
-def write_derived(frames: dict[str, pd.DataFrame], computed_at) -> None:
-    """Insert the rollup's frames into their tables (COPY on PostgreSQL)."""
+def delete_derived(county_ids, weeks=None) -> None:
+    delete_rows(DERIVED.values(), county_ids, weeks)
+
+
+def write_frames(frames: dict[str, pd.DataFrame], models: dict, computed_at=None) -> None:
+    """Insert each named frame into its model's table (COPY on PostgreSQL); a `computed_at`
+    column is stamped with `computed_at`."""
     with connection.cursor() as cursor:
-        for name, model in DERIVED.items():
+        for name, model in models.items():
             frame = frames[name]
             columns = _columns(model)
             if "computed_at" in columns:
@@ -148,6 +167,11 @@ def write_derived(frames: dict[str, pd.DataFrame], computed_at) -> None:
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
                     [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)],
                 )
+
+
+def write_derived(frames: dict[str, pd.DataFrame], computed_at) -> None:
+    """Insert the rollup's frames into their tables (COPY on PostgreSQL)."""
+    write_frames(frames, DERIVED, computed_at)
 
 
 def _plain(value):
