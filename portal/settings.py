@@ -173,6 +173,9 @@ STORAGES = {
 }
 # Serve straight from the source folders unless collectstatic has been run (Docker image).
 WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "admin").exists()
+if WHITENOISE_USE_FINDERS:
+    # WhiteNoise warns on every start when STATIC_ROOT is missing, though nothing is served from it.
+    STATIC_ROOT.mkdir(exist_ok=True)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
