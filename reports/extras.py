@@ -8,7 +8,7 @@ at least BURDEN_MIN_GROUP distinct reporters; permission is the caller's (portal
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Sum
 
 from portal import weeks as isoweeks
 from portal.models import (
@@ -26,7 +26,6 @@ from portal.models import (
 from reports import loading, recommend, stats
 from reports.models import (
     EXTRAS,
-    CountyWeekStat,
     DepartmentWeekStat,
     ReporterDataItemWeek,
     ReporterDepartmentWeek,
@@ -95,17 +94,6 @@ def replace(county_ids, weeks=None) -> None:
 
 
 # ---------------------------------------------------------------------------- readers
-
-
-def data_version(county_ids) -> tuple:
-    """Changes whenever a rollup rewrites any derived row of these counties: every rollup deletes
-    and re-inserts its county-week rows (new ids, a new computed_at), and one that leaves a week
-    without rows changes their count. One indexed query; pages key their caches on it."""
-    version = CountyWeekStat.objects.filter(county_id__in=list(county_ids)).aggregate(
-        n=Count("id"), top=Max("id"), at=Max("computed_at")
-    )
-    at = version["at"].isoformat() if version["at"] else ""
-    return (version["n"], version["top"], at)
 
 
 def _in_period(queryset, period: isoweeks.Period):

@@ -11,11 +11,13 @@ are exact for any bucket. Suppression is decided by reports.suppression in two s
 Permission is not checked here: callers ask portal.policy first.
 """
 
+import hashlib
 import math
 from collections import defaultdict
 
 import pandas as pd
-from django.db.models import Count, Q, Sum
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, Sum
 
 from portal import weeks as isoweeks
 from portal.models import Department, Region
@@ -357,3 +359,39 @@ def department_counties(department: Department, period: isoweeks.Period, countie
         "results": results,
         "total": _hide(row(total_sums, total_distinct), fields, total_suppressed),
     }
+
+
+# ---------------------------------------------------------------------------- cache
+
+# A safety net only (names of regions and departments edited in the admin); rollups change the key.
+CACHE_SECONDS = 600
+
+
+def data_version(county_ids) -> tuple:
+    """Changes whenever a rollup rewrites any derived row of these counties: every rollup deletes
+    and re-inserts its county-week rows (new ids, a new computed_at), and one that leaves a week
+    without rows changes their count. One indexed query."""
+    version = CountyWeekStat.objects.filter(county_id__in=list(county_ids)).aggregate(
+        n=Count("id"), top=Max("id"), at=Max("computed_at")
+    )
+    at = version["at"].isoformat() if version["at"] else ""
+    return (version["n"], version["top"], at)
+
+
+def cache_key(prefix: str, parts: tuple, county_ids) -> str:
+    """A key that holds the data version of `county_ids`, the group size and the current week, so
+    a rollup, a new week or another BURDEN_MIN_GROUP never serves an old answer."""
+    county_ids = sorted(county_ids)
+    full = (*parts, min_group(), isoweeks.current_week(), county_ids, data_version(county_ids))
+    return f"{prefix}:" + hashlib.sha256(repr(full).encode()).hexdigest()
+
+
+def cached(selector, subject, period: isoweeks.Period, county_ids, **kwargs) -> dict:
+    """`selector(subject, period, **kwargs)`, computed once per data version of the counties it
+    reads; the API, pages and exports all ask through here. Permission is the caller's."""
+    key = cache_key("stats", (selector.__name__, subject.pk, period.label), county_ids)
+    answer = cache.get(key)
+    if answer is None:
+        answer = selector(subject, period, **kwargs)
+        cache.set(key, answer, CACHE_SECONDS)
+    return answer

@@ -7,10 +7,8 @@ then the subject is looked up (404) and the period validated (400 with a message
 
 A page's body is the same for everyone allowed to see it, and changes only when a rollup rewrites
 the derived rows of its counties: it is cached under a key holding those rows' version
-(reports.extras.data_version), so a rollup makes the next request recompute it, never a stale read.
+(reports.stats.cache_key), so a rollup makes the next request recompute it, never a stale read.
 """
-
-import hashlib
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -29,8 +27,6 @@ from reports import extras, stats
 from reports.rollup import KINDS, WORK_WEEK_HOURS
 
 TOP_DEPARTMENTS = 10
-# A safety net only (names of regions and departments edited in the admin); rollups change the key.
-CACHE_SECONDS = 600
 # The six hidden-formalism indicators of DESIGN.md "Rollup", each with one line on what it measures.
 INDICATORS = [
     (
@@ -136,20 +132,13 @@ def _bad_period(request, error, title):
 def _cached_page(request, key_parts, counties, build):
     """Render `build()` -> (body template, title, context) once per data version of `counties`,
     language, group size, tariff and current week; later requests reuse the rendered body."""
-    parts = (
-        *key_parts,
-        get_language(),
-        stats.min_group(),
-        sorted(settings.BURDEN_WAGE_TARIFF.items()),
-        isoweeks.current_week(),
-        extras.data_version(counties),
-    )
-    key = "dash:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    parts = (*key_parts, get_language(), sorted(settings.BURDEN_WAGE_TARIFF.items()))
+    key = stats.cache_key("dash", parts, counties)
     cached = cache.get(key)
     if cached is None:
         template, title, context = build()
         cached = (str(title), render_to_string(template, context, request))
-        cache.set(key, cached, CACHE_SECONDS)
+        cache.set(key, cached, stats.CACHE_SECONDS)
     title, body = cached
     return render(request, "reports/page.html", {"page_title": title, "body": mark_safe(body)})
 

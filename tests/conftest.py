@@ -145,6 +145,20 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """A cache of its own per test: cached answers are keyed by data versions (row counts, ids,
+    computed_at) that can repeat between tests whose databases were rolled back."""
+    import uuid
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"test-{uuid.uuid4()}",
+        }
+    }
+
+
 @pytest.fixture
 def world(db):
     return World()

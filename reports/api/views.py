@@ -83,7 +83,7 @@ class _CountyView(_StatsView):
             raise Http404
         if not policy.can_view_county(request.user, county):
             raise PermissionDenied(_("This county is outside your scope."))
-        return Response(type(self).selector(county, parse_period(request)))
+        return Response(stats.cached(type(self).selector, county, parse_period(request), [county.pk]))
 
 
 class CountyWeeksView(_CountyView):
@@ -139,7 +139,9 @@ class RegionCountiesView(_StatsView):
             raise Http404
         if not policy.can_compare_region(request.user, region):
             raise PermissionDenied(_("This region is outside your scope."))
-        return Response(stats.region_counties(region, parse_period(request)))
+        period = parse_period(request)
+        counties = Region.objects.below(region).filter(level=RegionLevel.COUNTY).values_list("pk", flat=True)
+        return Response(stats.cached(stats.region_counties, region, period, counties))
 
 
 class DepartmentCountiesView(_StatsView):
@@ -160,4 +162,8 @@ class DepartmentCountiesView(_StatsView):
         counties = policy.department_scope(request.user, department)
         if counties is None:
             raise PermissionDenied(_("This department is outside your scope."))
-        return Response(stats.department_counties(department, parse_period(request), counties=counties))
+        period = parse_period(request)
+        county_ids = counties.values_list("pk", flat=True)
+        return Response(
+            stats.cached(stats.department_counties, department, period, county_ids, counties=counties)
+        )

@@ -236,3 +236,22 @@ def test_reading_stats_does_not_grow_with_raw_entries(w):
     _grow(w, users, 60)
     assert [_queries(w.admin, url) for url in urls] == small
     assert max(small) <= 40
+
+
+def test_an_answer_is_served_from_cache_until_a_rollup_rewrites_its_county(built):
+    from django.core.cache import cache
+
+    w, _ = built
+    url = WEEKS.format(w.county.code) + "?period=2026-W47"
+    cache.clear()
+    with CaptureQueriesContext(connection) as computed:
+        status, first = _get(w.county_reviewer, url)
+    with CaptureQueriesContext(connection) as cached:
+        assert _get(w.county_reviewer, url) == (status, first)
+    assert len(cached) < len(computed)
+
+    # alice's W47 is submitted: an amendment, rolled up, must show at once.
+    services.entry_create(cadre=w.cadre, data=w.entry_data("meeting", fixture.DAY47, hours="1"))
+    jobs.rollup_all()
+    _status, after = _get(w.county_reviewer, url)
+    assert after["results"][0]["hours_total"] == first["results"][0]["hours_total"] + 1
