@@ -7,7 +7,9 @@ from portal.models import Region, RegionLevel, Role, User
 @pytest.fixture
 def readers(world):
     w = world
-    other_city = Region.objects.create(code="331100", name="丽水市", level=RegionLevel.CITY, parent=w.province)
+    other_city = Region.objects.create(
+        code="331100", name="丽水市", level=RegionLevel.CITY, parent=w.province
+    )
     far = Region.objects.create(code="331102", name="莲都区", level=RegionLevel.COUNTY, parent=other_city)
     province_reviewer = User.objects.create(username="p", role=Role.REGION_REVIEWER, region=w.province)
     other_city_reviewer = User.objects.create(username="oc", role=Role.REGION_REVIEWER, region=other_city)
@@ -26,7 +28,7 @@ def readers(world):
 
 
 def test_the_quick_county_check_agrees_with_the_visible_counties(readers):
-    w, users, counties = readers
+    _w, users, counties = readers
     for user in users:
         visible = set(policy.visible_counties(user).values_list("pk", flat=True))
         for county in counties:
