@@ -94,15 +94,23 @@ class _Lookups:
         )
 
 
+_MAX_ID = 2**63 - 1  # a bigint primary key; a larger number would overflow the query
+
+
+def _ascii_digits(value: str) -> bool:
+    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
+    return value.isascii() and value.isdigit()
+
+
 def _as_id(value):
     if isinstance(value, bool):
         return None
-    if isinstance(value, int):
-        return value
     if hasattr(value, "pk"):
-        return value.pk
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
+        value = value.pk
+    if isinstance(value, str) and _ascii_digits(value.strip()):
+        value = int(value)
+    if isinstance(value, int) and 0 < value <= _MAX_ID:
+        return value
     return None
 
 
@@ -147,9 +155,20 @@ def _as_int(value):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _ascii_digits(value.strip().removeprefix("-")):
         return int(value)
     return None
+
+
+def _storable(text: str) -> bool:
+    """No NUL (PostgreSQL refuses it) and no lone surrogate (not encodable as UTF-8)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def normalize_row(row: dict, lookups: _Lookups, today: dt.date) -> tuple[dict, dict]:
@@ -186,6 +205,8 @@ def normalize_row(row: dict, lookups: _Lookups, today: dt.date) -> tuple[dict, d
     title = row.get("title")
     if not isinstance(title, str) or not title.strip():
         error("title", _("This field is required."))
+    elif not _storable(title):
+        error("title", _("The text holds characters that cannot be stored."))
     elif len(title.strip()) > TITLE_MAX:
         error("title", _("At most %(max)d characters.") % {"max": TITLE_MAX})
     else:

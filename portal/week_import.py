@@ -180,7 +180,11 @@ def _read_xlsx(content):
     except Exception:  # openpyxl raises many kinds of errors for a damaged file
         raise ImportRejected([(None, _("The file is not a readable XLSX workbook."))]) from None
     sheet = book["填报"] if "填报" in book.sheetnames else book.worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    try:
+        # read_only workbooks parse the sheet lazily, so a damaged sheet fails only here.
+        return [list(row) for row in sheet.iter_rows(values_only=True)]
+    except Exception:
+        raise ImportRejected([(None, _("The file is not a readable XLSX workbook."))]) from None
 
 
 def _read_csv(content):
@@ -192,7 +196,10 @@ def _read_csv(content):
             continue
     else:
         raise ImportRejected([(None, _("The CSV file is neither UTF-8 nor GBK text."))])
-    return [list(row) for row in csv.reader(io.StringIO(text))]
+    try:
+        return [list(row) for row in csv.reader(io.StringIO(text))]
+    except csv.Error:  # e.g. a cell longer than the csv module's field limit
+        raise ImportRejected([(None, _("The CSV file could not be read as a table."))]) from None
 
 
 def _blank(value):

@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
-QUARTER_RE = re.compile(r"^(\d{4})-Q([1-4])$")
-YEAR_RE = re.compile(r"^(\d{4})$")
+# ASCII digits and \A..\Z: `\d` takes any Unicode digit and `$` matches before a final newline.
+WEEK_RE = re.compile(r"\A([0-9]{4})-W([0-9]{2})\Z")
+QUARTER_RE = re.compile(r"\A([0-9]{4})-Q([1-4])\Z")
+YEAR_RE = re.compile(r"\A([0-9]{4})\Z")
+# The years the portal can speak of; far outside them the calendar arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 2000, 2999
 
 
 def today() -> dt.date:
@@ -34,7 +37,7 @@ def parse_week(week: str) -> tuple[int, int]:
     if not match:
         raise ValueError(f"not an ISO week like 2026-W47: {week!r}")
     year, number = int(match.group(1)), int(match.group(2))
-    if year < 1 or number < 1 or number > weeks_in_year(year):
+    if not FIRST_YEAR <= year <= LAST_YEAR or number < 1 or number > weeks_in_year(year):
         raise ValueError(f"no such ISO week: {week!r}")
     return year, number
 
@@ -122,15 +125,16 @@ class Period:
 
 def parse_period(label: str) -> Period:
     """Parse `2026-W47`, `2026-Q4` or `2026`; raise ValueError for anything else."""
-    label = (label or "").strip()
+    label = label or ""
     if WEEK_RE.match(label):
         parse_week(label)
         return Period("week", label)
+    year = QUARTER_RE.match(label) or YEAR_RE.match(label)
+    if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
+        raise ValueError(f"no such year: {label!r}")
     if QUARTER_RE.match(label):
         return Period("quarter", label)
     if YEAR_RE.match(label):
-        if int(label) < 1:
-            raise ValueError(f"no such year: {label!r}")
         return Period("year", label)
     raise ValueError(f"period must be a week (2026-W47), a quarter (2026-Q4) or a year (2026): {label!r}")
 

@@ -236,7 +236,7 @@ class ExportView(APIView):
         if not (policy.is_admin(request.user) or request.user.role in spec.roles):
             raise PermissionDenied(_("Your role may not read this answer."))
         raw_department = request.query_params.get("department")
-        if raw_department and not raw_department.isdigit():
+        if raw_department and not (raw_department.isascii() and raw_department.isdigit()):
             # Checked for every dataset: the parameter is declared an integer for all of them.
             raise ValidationError({"department": [_("A department id is a whole number.")]})
         subject, extra, county_ids = _subject(request, spec)

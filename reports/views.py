@@ -330,7 +330,11 @@ def region(request, code):
 def league(request, code):
     region = _region_for(request, code)
     year = request.GET.get("year", "").strip() or isoweeks.week_year(isoweeks.current_week())
-    if not (len(year) == 4 and year.isdigit() and int(year) >= 1):
+    try:
+        year_ok = isoweeks.parse_period(year).kind == "year"
+    except ValueError:
+        year_ok = False
+    if not year_ok:
         return _bad_period(request, _("Give a year such as 2026."), region.name)
     counties = list(Region.objects.below(region).counties().values_list("pk", flat=True))
 

@@ -34,7 +34,8 @@ def _error(status, message):
 
 def fingerprint(method: str, path: str, data) -> str:
     """Digest of a request: the same method, path and JSON body (whatever its key order) match."""
-    body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, cls=JSONEncoder)
+    # ASCII escapes: a lone surrogate from a JSON "\ud800" must digest, not raise.
+    body = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True, cls=JSONEncoder)
     digest = hashlib.sha256()
     for part in (method, path, body):
         digest.update(part.encode())

@@ -199,6 +199,14 @@ def _is_id_list(value):
     return isinstance(value, list) and all(_is_int(v) and 0 < v <= MAX_ID for v in value)
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate such as "\ud800" from a JSON escape
+        return False
+    return True
+
+
 def check_entry_types(row) -> dict[str, list[str]]:
     """Errors by field where a value has the wrong JSON type; values themselves (ranges, enums,
     required fields, references, the daily total) are left to portal.services."""
@@ -214,6 +222,8 @@ def check_entry_types(row) -> dict[str, list[str]]:
                 message = _("Must be a string.")
             elif "\x00" in value:
                 message = _("Null characters are not allowed.")
+            elif not value.isascii() and not _encodable(value):
+                message = _("The text holds characters that cannot be stored.")
             elif field == "occurred_on" and not _DATE_RE.match(value):
                 message = _("Enter a valid date (YYYY-MM-DD).")
         elif field == "hours":

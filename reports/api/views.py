@@ -43,24 +43,22 @@ _CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, descri
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Department id.")
 
 
-FIRST_YEAR, LAST_YEAR = 2000, 2999
-
-
 def parse_period(request) -> weeks.Period:
     """The `period` query parameter, or the current quarter; ValidationError (400) if malformed."""
     label = request.query_params.get("period")
     if label is None or label == "":
         return weeks.current_quarter()
     try:
-        period = weeks.parse_period(label)
+        return weeks.parse_period(label)
     except ValueError:
-        period = None
-    # Years far outside the portal's life are refused here rather than overflowing the calendar.
-    if period is None or not FIRST_YEAR <= int(period.label[:4]) <= LAST_YEAR:
         raise ValidationError(
             {"period": [_("Give a week (2026-W47), a quarter (2026-Q4) or a year (2026).")]}
-        )
-    return period
+        ) from None
+
+
+def _is_id(value: str) -> bool:
+    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
+    return value.isascii() and value.isdigit() and len(value) <= 18
 
 
 class _StatsView(APIView):
@@ -156,7 +154,7 @@ class DepartmentCountiesView(_StatsView):
         ),
     )
     def get(self, request, id):
-        department = Department.objects.filter(pk=int(id)).first() if str(id).isdigit() else None
+        department = Department.objects.filter(pk=int(id)).first() if _is_id(id) else None
         if department is None:
             raise Http404
         counties = policy.department_scope(request.user, department)

@@ -1,0 +1,121 @@
+"""Inputs that once answered 500: each must now be a clean 400 or 404 and change nothing."""
+
+import io
+import json
+import zipfile
+
+import openpyxl
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from portal.models import Entry, WeeklyLog
+from tests.api.conftest import client_for
+
+
+@pytest.fixture
+def w(world, frozen):
+    return world
+
+
+def browser(user):
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("week", ["2026-W40%0A", "1%D9%A9%D9%A9%D9%A9-W01", "0001-W01", "9999-W01"])
+def test_a_week_that_is_not_an_ascii_iso_week_in_range_is_refused(w, week):
+    answer = client_for(w.cadre).post(f"/api/v1/weeks/{week}/submit/")
+    assert answer.status_code in (400, 404)
+    assert not WeeklyLog.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/weeks/0001-W01/", "/weeks/0001-W02/copy/", "/weeks/9999-W01/"])
+def test_filing_pages_for_weeks_out_of_range_are_404(w, url):
+    assert browser(w.cadre).get(url).status_code == 404
+
+
+@pytest.mark.parametrize("period", ["9999", "9999-Q4", "9999-W52", "0001-W01", "0001", "٢٠٢٦"])
+def test_dashboards_refuse_periods_out_of_range(w, period):
+    client = browser(w.admin)
+    for url in [
+        f"/reports/counties/{w.county.code}/",
+        f"/reports/regions/{w.city.code}/",
+        f"/reports/departments/{w.dept_province.pk}/",
+        f"/reports/counties/{w.county.code}/townships/{w.township.code}/",
+    ]:
+        assert client.get(f"{url}?period={period}").status_code == 400, url
+    assert client.get(f"/api/v1/stats/counties/{w.county.code}/weeks/?period={period}").status_code == 400
+
+
+@pytest.mark.parametrize("year", ["9999", "0001", "２０２６"])
+def test_the_league_table_refuses_years_out_of_range(w, year):
+    assert browser(w.admin).get(f"/reports/regions/{w.city.code}/league/?year={year}").status_code == 400
+
+
+def test_unicode_digits_are_not_ids(w):
+    client = client_for(w.admin)
+    assert client.get("/api/v1/stats/departments/%C2%B2/counties/").status_code == 404
+    assert client.get("/api/v1/exports/department-counties.csv?department=%C2%B2").status_code == 400
+
+
+@pytest.mark.parametrize("title", ["a\ud800b", "a\x00b"])
+def test_unstorable_titles_are_field_errors(w, title):
+    client = client_for(w.cadre)
+
+    def send(method, url, payload):
+        # json.dumps escapes a lone surrogate as \ud800, as a client's JSON library would.
+        return getattr(client, method)(url, data=json.dumps(payload), content_type="application/json")
+
+    answer = send("post", "/api/v1/entries/", w.entry_data(title=title, hours=2))
+    assert answer.status_code == 400 and "title" in answer.json()
+    entry = send("post", "/api/v1/entries/", w.entry_data(hours=2)).json()
+    answer = send("patch", f"/api/v1/entries/{entry['id']}/", {"title": title})
+    assert answer.status_code == 400 and "title" in answer.json()
+    assert Entry.objects.get().title == w.entry_data()["title"]
+
+
+def test_a_period_with_a_trailing_newline_is_refused_by_the_api(w):
+    url = f"/api/v1/stats/counties/{w.county.code}/weeks/?period=2026-W47%0A"
+    assert client_for(w.admin).get(url).status_code == 400
+
+
+HEADER = "类型,日期,事项名称,耗时（小时）,发起部门,文件形式,页数\n"
+
+
+def _import(w, name, content):
+    client = browser(w.cadre)
+    return client.post("/import/", {"file": SimpleUploadedFile(name, content)})
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        "文件,2026-11-18,x,1,ZJ-AGRI,无文号通知,²\n",
+        "文件,2026-11-18,x" + "y" * 200_000 + ",1,ZJ-AGRI,无文号通知,1\n",
+        "文件,2026-11-18,a\x00b,1,ZJ-AGRI,无文号通知,1\n",
+    ],
+)
+def test_a_hostile_csv_is_rejected_with_a_message(w, row):
+    answer = _import(w, "week.csv", (HEADER + row).encode())
+    assert answer.status_code in (200, 400)
+    assert not Entry.objects.exists()
+
+
+def test_a_damaged_xlsx_is_rejected_with_a_message(w):
+    book = openpyxl.Workbook()
+    book.active.append(["类型"])
+    whole = io.BytesIO()
+    book.save(whole)
+    damaged = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(whole.getvalue())) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data[: len(data) // 2]
+            target.writestr(item, data)
+    answer = _import(w, "week.xlsx", damaged.getvalue())
+    assert answer.status_code in (200, 400)
+    assert "XLSX" in answer.content.decode()
+    assert not Entry.objects.exists()
