@@ -32,6 +32,7 @@ from reports.models import (
     ReporterInspectionWeek,
     ReporterLevelWeek,
     ReporterTitleWeek,
+    ReporterWeek,
 )
 from reports.suppression import Part, min_group, suppress_parts
 
@@ -101,34 +102,44 @@ def _in_period(queryset, period: isoweeks.Period):
 
 
 def county_cost(county: Region, period: isoweeks.Period, total_suppressed: bool) -> dict:
-    """Cost in yuan of the county's reported hours over the period (Standard Cost Model)."""
+    """Cost in yuan of the county's reported hours over the period (Standard Cost Model), shown
+    only when every (week, township, cadre level) cell of the period is big enough (see
+    recommend.cost). Two queries whatever the number of entries."""
     if total_suppressed:
         return {"suppressed": True, "yuan": None, "levels": None}
-    rows = _in_period(ReporterLevelWeek.objects.filter(county=county), period).values_list(
-        "level", "cadre_id", "hours_total"
+    reporters = _in_period(ReporterWeek.objects.filter(county=county), period)
+    townships = {
+        (week, cadre_id): township_id
+        for week, cadre_id, township_id in reporters.values_list("week", "cadre_id", "township_id")
+    }
+    rows = (
+        (week, townships.get((week, cadre_id)), level, cadre_id, hours)
+        for week, level, cadre_id, hours in _in_period(
+            ReporterLevelWeek.objects.filter(county=county), period
+        ).values_list("week", "level", "cadre_id", "hours_total")
     )
     return recommend.cost(rows, settings.BURDEN_WAGE_TARIFF, min_group())
 
 
 def recommendations(county: Region, period: isoweeks.Period) -> dict:
-    """Joint-inspection and county-list candidates and repeated meeting themes over the period."""
+    """Joint-inspection and county-list candidates and repeated meeting themes over the period:
+    which groups of at least min_group cadres, never how many (see reports.recommend)."""
     group = min_group()
     inspections = recommend.joint_inspection_candidates(
         _in_period(ReporterInspectionWeek.objects.filter(county=county), period).values_list(
-            "week", "department_id", "cadre_id", "inspections", "hours"
+            "week", "department_id", "cadre_id"
         ),
         group,
+        period.weeks,
     )
     items = recommend.county_list_candidates(
         _in_period(ReporterDataItemWeek.objects.filter(county=county), period).values_list(
-            "app_id", "data_item_id", "cadre_id", "entries"
+            "app_id", "data_item_id", "cadre_id"
         ),
         group,
     )
     titles = recommend.repeated_titles(
-        _in_period(ReporterTitleWeek.objects.filter(county=county), period).values_list(
-            "title", "cadre_id", "entries"
-        ),
+        _in_period(ReporterTitleWeek.objects.filter(county=county), period).values_list("title", "cadre_id"),
         group,
     )
     departments = Department.objects.in_bulk(
@@ -137,10 +148,9 @@ def recommendations(county: Region, period: isoweeks.Period) -> dict:
     apps = App.objects.in_bulk({a["app_id"] for c in items for a in c["apps"]})
     data_items = DataItem.objects.in_bulk({c["data_item_id"] for c in items})
     for candidate in inspections:
-        monday = isoweeks.week_monday(candidate["fortnight"])
-        candidate["first_week"] = candidate["fortnight"]
-        candidate["last_week"] = isoweeks.shift_week(candidate["fortnight"], 1)
-        candidate["starts"] = monday
+        candidate["first_week"] = candidate["weeks"][0]
+        candidate["last_week"] = candidate["weeks"][-1]
+        candidate["starts"] = isoweeks.week_monday(candidate["fortnight"])
         for d in candidate["departments"]:
             d["department"] = departments.get(d["department_id"])
     for candidate in items:

@@ -15,7 +15,6 @@ import re
 import pandas as pd
 
 from reports.rollup import week_buckets
-from reports.suppression import Part, suppress_parts
 
 LOG_COLUMNS = ["log_id", "cadre_id", "county_id", "week", "level", "hours_total"]
 INSPECTION_COLUMNS = ["entry_id", "log_id", "hours", "department_id"]
@@ -91,16 +90,17 @@ def extras(
 def cost(rows, tariff: dict[str, float], group: int) -> dict:
     """Standard Cost Model price of a period: hours of each cadre level x its hourly wage.
 
-    `rows`: (level, cadre_id, hours) per reporter-week. The total with a known tariff would reveal
-    each level's hours, so the levels are parts of a total: the cost is shown only when no level
-    with reporters is suppressed (fewer than `group` distinct cadres, or hidden beside its sibling).
+    `rows`: (week, township_id, level, cadre_id, hours) per reporter-week. With public tariffs the
+    yuan beside the hours total solves each level's hours, and the level split crosses the
+    township split and the week/quarter/year chain. So the price is shown only when every
+    non-empty (week, township, level) cell of the period holds at least `group` distinct cadres:
+    then anything solvable from it is a sum of such cells, each a group of at least `group`.
     """
-    frame = pd.DataFrame(list(rows), columns=["level", "cadre_id", "hours"])
-    per_level = frame.groupby("level").agg(hours=("hours", "sum"), reporters=("cadre_id", "nunique"))
-    parts = [Part(level, int(row.reporters), level) for level, row in per_level.iterrows()]
-    hidden = suppress_parts(parts, group)
-    if hidden:
+    frame = pd.DataFrame(list(rows), columns=["week", "township_id", "level", "cadre_id", "hours"])
+    cells = frame.groupby(["week", "township_id", "level"], dropna=False)["cadre_id"].nunique()
+    if frame.empty or (cells < group).any():
         return {"suppressed": True, "yuan": None, "levels": None}
+    per_level = frame.groupby("level").agg(hours=("hours", "sum"))
     levels = {
         level: {
             "hours": round(float(row.hours), 2),
@@ -120,86 +120,70 @@ def fortnight(week: str) -> str:
     return f"{year:04d}-W{first:02d}"
 
 
-def joint_inspection_candidates(rows, group: int) -> list[dict]:
+def fortnight_weeks(label: str) -> list[str]:
+    """The weeks of the fortnight named `label` (one week for a 53rd week)."""
+    year, number = int(label[:4]), int(label[-2:])
+    return [label] if number == 53 else [label, f"{year:04d}-W{number + 1:02d}"]
+
+
+def joint_inspection_candidates(rows, group: int, weeks) -> list[dict]:
     """Fortnights in which two or more departments inspected the county: candidates for one joint
-    inspection. `rows`: (week, department_id, cadre_id, inspections, hours). A department counts
-    only if its inspections that fortnight were reported by at least `group` distinct cadres."""
-    frame = pd.DataFrame(list(rows), columns=["week", "department_id", "cadre_id", "inspections", "hours"])
+    inspection. `rows`: (week, department_id, cadre_id); `weeks`: the period's weeks.
+
+    Only whole fortnights lying inside the period count (a week never holds one, a quarter holds
+    those not crossing its edges), so every answer shows a fortnight computed from the same
+    weeks. A department counts only if at least `group` distinct cadres reported its inspections
+    that fortnight, and no figure is given (a count could be subtracted from the week answers'
+    department figures): a candidate is a fortnight and its departments, ordered by code.
+    """
+    frame = pd.DataFrame(list(rows), columns=["week", "department_id", "cadre_id"])
     if frame.empty:
         return []
+    inside = set(weeks)
     frame["fortnight"] = frame["week"].map(fortnight)
-    per = (
-        frame.groupby(["fortnight", "department_id"])
-        .agg(inspections=("inspections", "sum"), hours=("hours", "sum"), reporters=("cadre_id", "nunique"))
-        .reset_index()
-    )
+    whole = {f for f in frame["fortnight"].unique() if inside.issuperset(fortnight_weeks(f))}
+    frame = frame[frame["fortnight"].isin(whole)]
+    per = frame.groupby(["fortnight", "department_id"])["cadre_id"].nunique().reset_index(name="reporters")
     per = per[per["reporters"] >= group]
     out = []
     for label, block in per.groupby("fortnight", sort=True):
         if len(block) < 2:
             continue
-        block = block.sort_values(["hours", "department_id"], ascending=[False, True])
         out.append(
             {
                 "fortnight": label,
-                "departments": [
-                    {
-                        "department_id": int(r.department_id),
-                        "inspections": int(r.inspections),
-                        "hours": round(float(r.hours), 2),
-                        "reporters": int(r.reporters),
-                    }
-                    for r in block.itertuples()
-                ],
-                "inspections": int(block["inspections"].sum()),
-                "hours": round(float(block["hours"].sum()), 2),
+                "weeks": fortnight_weeks(label),
+                "departments": [{"department_id": int(d)} for d in sorted(block["department_id"])],
             }
         )
-    return sorted(out, key=lambda c: (-c["hours"], c["fortnight"]))
+    return out
 
 
 def county_list_candidates(rows, group: int) -> list[dict]:
     """Data items demanded by two or more apps: candidates for a county list filled once.
-    `rows`: (app_id, data_item_id, cadre_id, entries). An app counts for an item only if at least
-    `group` distinct cadres filled that item through it."""
-    frame = pd.DataFrame(list(rows), columns=["app_id", "data_item_id", "cadre_id", "entries"])
+    `rows`: (app_id, data_item_id, cadre_id). An app counts for an item only if at least `group`
+    distinct cadres filled that item through it. No counts are given: the year's and a quarter's
+    counts would subtract to a hidden quarter's few cadres."""
+    frame = pd.DataFrame(list(rows), columns=["app_id", "data_item_id", "cadre_id"])
     if frame.empty:
         return []
-    per = (
-        frame.groupby(["data_item_id", "app_id"])
-        .agg(entries=("entries", "sum"), reporters=("cadre_id", "nunique"))
-        .reset_index()
-    )
+    per = frame.groupby(["data_item_id", "app_id"])["cadre_id"].nunique().reset_index(name="reporters")
     per = per[per["reporters"] >= group]
     out = []
     for item, block in per.groupby("data_item_id", sort=True):
         if len(block) < 2:
             continue
-        block = block.sort_values(["entries", "app_id"], ascending=[False, True])
-        out.append(
-            {
-                "data_item_id": int(item),
-                "apps": [
-                    {"app_id": int(r.app_id), "entries": int(r.entries), "reporters": int(r.reporters)}
-                    for r in block.itertuples()
-                ],
-                "entries": int(block["entries"].sum()),
-            }
-        )
-    return sorted(out, key=lambda c: (-len(c["apps"]), -c["entries"], c["data_item_id"]))
+        out.append({"data_item_id": int(item), "apps": [{"app_id": int(a)} for a in sorted(block["app_id"])]})
+    return sorted(out, key=lambda c: (-len(c["apps"]), c["data_item_id"]))
 
 
 def repeated_titles(rows, group: int, limit: int = 20) -> list[dict]:
-    """Meeting titles reported identically by at least `group` distinct cadres, as counts only.
-    `rows`: (title, cadre_id, entries)."""
-    frame = pd.DataFrame(list(rows), columns=["title", "cadre_id", "entries"])
+    """Meeting titles reported identically by at least `group` distinct cadres, in title order.
+    `rows`: (title, cadre_id). Only the titles, never counts or a ranking by count: the year's and
+    a quarter's counts would subtract to a hidden quarter's few cadres."""
+    frame = pd.DataFrame(list(rows), columns=["title", "cadre_id"])
     if frame.empty:
         return []
-    per = frame.groupby("title").agg(cadres=("cadre_id", "nunique"), entries=("entries", "sum")).reset_index()
-    per = per[per["cadres"] >= group].sort_values(
-        ["cadres", "entries", "title"], ascending=[False, False, True]
-    )
-    return [
-        {"title": r.title, "cadres": int(r.cadres), "entries": int(r.entries)}
-        for r in per.head(limit).itertuples()
-    ]
+    per = frame.groupby("title")["cadre_id"].nunique().reset_index(name="cadres")
+    per = per[per["cadres"] >= group].sort_values("title")
+    return [{"title": title} for title in per["title"].head(limit)]

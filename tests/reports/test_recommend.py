@@ -1,17 +1,30 @@
 """Pure recommendation and cost functions, and the extras tables the rollup writes."""
 
+import datetime as dt
+
 import pandas as pd
 import pytest
+from django.core.management import call_command
 
-from reports import recommend
+from portal import services
+from portal import weeks as isoweeks
+from portal.models import Role, User
+from portal.weeks import Period
+from reports import extras, recommend, stats
 from reports.models import ReporterDataItemWeek, ReporterInspectionWeek, ReporterLevelWeek, ReporterTitleWeek
 from tests.reports import fixture
 
 TARIFF = {"township": 60, "village": 35}
 
 
+def _cells(week, township, level, cadres, hours):
+    return [(week, township, level, c, hours) for c in cadres]
+
+
 def test_cost_prices_each_level_at_its_own_wage():
-    rows = [("township", c, 10.0) for c in range(5)] + [("village", c, 4.0) for c in range(10, 15)]
+    rows = _cells("2026-W47", 1, "township", range(5), 10.0) + _cells(
+        "2026-W47", 1, "village", range(10, 15), 4.0
+    )
     cost = recommend.cost(rows, TARIFF, 5)
     assert cost["suppressed"] is False
     assert cost["yuan"] == 5 * 10 * 60 + 5 * 4 * 35
@@ -20,18 +33,45 @@ def test_cost_prices_each_level_at_its_own_wage():
 
 def test_cost_is_hidden_when_one_level_is_small():
     # 4 village cadres: their hours could be worked out from the total and the township hours.
-    rows = [("township", c, 10.0) for c in range(9)] + [("village", c, 4.0) for c in range(10, 14)]
+    rows = _cells("2026-W47", 1, "township", range(9), 10.0) + _cells(
+        "2026-W47", 1, "village", range(10, 14), 4.0
+    )
     assert recommend.cost(rows, TARIFF, 5) == {"suppressed": True, "yuan": None, "levels": None}
 
 
+def test_cost_is_hidden_when_one_townships_level_is_small():
+    # Both levels are big county-wide, but township 1 has 2 township-level cadres: the level
+    # split crossed with the township rows would give their hours.
+    rows = (
+        _cells("2026-W47", 1, "township", [1, 2], 9.0)
+        + _cells("2026-W47", 1, "village", range(10, 15), 1.0)
+        + _cells("2026-W47", 2, "township", range(20, 26), 2.0)
+    )
+    assert recommend.cost(rows, TARIFF, 5)["suppressed"] is True
+
+
+def test_cost_is_hidden_when_one_week_is_small():
+    # The period is big, but in W47 only 3 village cadres reported: the year's price minus the
+    # shown quarters' would give them away.
+    rows = (
+        _cells("2026-W33", 1, "village", range(5), 1.0)
+        + _cells("2026-W47", 1, "village", range(3), 5.0)
+        + _cells("2026-W33", 2, "township", range(10, 15), 1.0)
+        + _cells("2026-W47", 2, "township", range(10, 15), 1.0)
+    )
+    assert recommend.cost(rows, TARIFF, 5)["suppressed"] is True
+    assert recommend.cost([r for r in rows if r[0] == "2026-W33"], TARIFF, 5)["suppressed"] is False
+
+
 def test_cost_with_one_level_only_is_shown():
-    rows = [("township", c, 2.0) for c in range(5)]
+    rows = _cells("2026-W47", 1, "township", range(5), 2.0)
     assert recommend.cost(rows, TARIFF, 5)["yuan"] == 600
 
 
-def test_a_cadre_counts_once_per_level_across_weeks():
-    rows = [("township", 1, 2.0)] * 6  # one cadre, six weeks
+def test_a_cadre_counts_once_per_cell():
+    rows = [("2026-W47", 1, "township", 1, 2.0)] * 6
     assert recommend.cost(rows, TARIFF, 5)["suppressed"] is True
+    assert recommend.cost([], TARIFF, 5)["suppressed"] is True
 
 
 @pytest.mark.parametrize(
@@ -42,39 +82,54 @@ def test_fortnights_are_fixed_pairs_of_weeks(week, fortnight):
     assert recommend.fortnight(week) == fortnight
 
 
-def _inspections(dept, cadres, week="2026-W47", n=1, hours=2.0):
-    return [(week, dept, c, n, hours) for c in cadres]
+def test_a_53rd_week_is_a_fortnight_alone():
+    assert recommend.fortnight("2026-W53") == "2026-W53"
+    assert recommend.fortnight_weeks("2026-W53") == ["2026-W53"]
+    assert recommend.fortnight_weeks("2026-W51") == ["2026-W51", "2026-W52"]
+
+
+def _inspections(dept, cadres, week="2026-W47"):
+    return [(week, dept, c) for c in cadres]
+
+
+Q4 = Period("quarter", "2026-Q4").weeks
 
 
 def test_two_departments_inspecting_in_one_fortnight_are_a_candidate():
     rows = _inspections(1, range(5)) + _inspections(2, range(3, 8), week="2026-W48")
-    (candidate,) = recommend.joint_inspection_candidates(rows, 5)
-    assert candidate["fortnight"] == "2026-W47"
-    assert {d["department_id"] for d in candidate["departments"]} == {1, 2}
-    assert candidate["inspections"] == 10 and candidate["hours"] == 20.0
+    (candidate,) = recommend.joint_inspection_candidates(rows, 5, Q4)
+    assert candidate == {
+        "fortnight": "2026-W47",
+        "weeks": ["2026-W47", "2026-W48"],
+        "departments": [{"department_id": 1}, {"department_id": 2}],
+    }
 
 
 def test_a_department_of_too_few_cadres_is_left_out():
     rows = _inspections(1, range(5)) + _inspections(2, range(4))
-    assert recommend.joint_inspection_candidates(rows, 5) == []
+    assert recommend.joint_inspection_candidates(rows, 5, Q4) == []
 
 
 def test_different_fortnights_are_not_merged():
     rows = _inspections(1, range(5)) + _inspections(2, range(5), week="2026-W49")
-    assert recommend.joint_inspection_candidates(rows, 5) == []
+    assert recommend.joint_inspection_candidates(rows, 5, Q4) == []
+
+
+def test_only_whole_fortnights_inside_the_period_count():
+    rows = _inspections(1, range(5)) + _inspections(2, range(5))
+    assert recommend.joint_inspection_candidates(rows, 5, ["2026-W47"]) == []  # half a fortnight
+    assert len(recommend.joint_inspection_candidates(rows, 5, Q4)) == 1
 
 
 def test_a_data_item_asked_by_two_apps_is_a_county_list_candidate():
-    rows = [(10, 7, c, 1) for c in range(5)] + [(11, 7, c, 2) for c in range(5)] + [(12, 7, 1, 9)]
+    rows = [(10, 7, c) for c in range(5)] + [(11, 7, c) for c in range(5)] + [(12, 7, 1)]
     (candidate,) = recommend.county_list_candidates(rows, 5)
-    assert candidate["data_item_id"] == 7
-    assert [a["app_id"] for a in candidate["apps"]] == [11, 10]  # app 12: one cadre, left out
-    assert candidate["entries"] == 15
+    assert candidate == {"data_item_id": 7, "apps": [{"app_id": 10}, {"app_id": 11}]}  # app 12: one cadre
 
 
 def test_repeated_titles_need_enough_distinct_cadres():
-    rows = [("全省视频会", c, 1) for c in range(5)] + [("小范围会", 1, 7)]
-    assert recommend.repeated_titles(rows, 5) == [{"title": "全省视频会", "cadres": 5, "entries": 5}]
+    rows = [("全省视频会", c) for c in range(5)] + [("小范围会", 1)] * 7
+    assert recommend.repeated_titles(rows, 5) == [{"title": "全省视频会"}]
     assert recommend.repeated_titles(rows, 6) == []
 
 
@@ -124,3 +179,131 @@ def test_the_rollup_writes_and_replaces_the_extras(world, frozen):
     assert ReporterDataItemWeek.objects.get(cadre_id=world.cadre.pk).data_item_id == world.item.pk
     assert ReporterTitleWeek.objects.filter(county=world.county, week="2026-W47").count() == 2
     assert ReporterLevelWeek.objects.count() == 5  # submitted logs only: ivan's draft is left out
+
+
+# ---------------------------------------------------------------------------- subtraction attacks
+# Reproductions of reviewed leaks, through the write services, the rollup and the readers.
+
+D33, D45, D46, D47 = (
+    dt.date(2026, 8, 12),
+    dt.date(2026, 11, 4),
+    dt.date(2026, 11, 11),
+    dt.date(2026, 11, 18),
+)
+
+
+def _cadres(prefix, region, n):
+    users = [
+        User(username=f"{prefix}{i}", role=Role.CADRE, display_name=f"{prefix}{i}", region=region)
+        for i in range(n)
+    ]
+    for user in users:
+        user.set_password("x")
+        user.save()
+    return users
+
+
+def _file(world, user, day, kind="meeting", **fields):
+    services.entries_bulk_create(cadre=user, rows=[world.entry_data(kind, day, **fields)])
+    services.week_submit(cadre=user, week=isoweeks.week_of(day))
+
+
+def _cost(world, label):
+    period = isoweeks.parse_period(label)
+    total = stats.county_townships(world.county, period)["total"]
+    return total, extras.county_cost(world.county, period, total["suppressed"])
+
+
+@pytest.mark.django_db
+def test_the_cost_cannot_be_crossed_with_the_township_rows(world, frozen):
+    # 2 township-level cadres of 府山街道 (hours 9 each) beside 5 village cadres under it and 6
+    # township-level cadres of 荷花街道: each level is big county-wide, but the solved
+    # township-level hours minus 荷花街道's row would be the two cadres' hours.
+    for user in _cadres("at", world.township, 2):
+        _file(world, user, D47, hours="9")
+    for user in _cadres("av", world.village, 5):
+        _file(world, user, D47, hours="1")
+    for user in _cadres("bt", world.township2, 6):
+        _file(world, user, D47, hours="2")
+    call_command("rollup", "--all")
+    for label in ["2026-W47", "2026-Q4", "2026"]:
+        total, cost = _cost(world, label)
+        assert total["suppressed"] is False, label
+        assert cost == {"suppressed": True, "yuan": None, "levels": None}, label
+
+
+@pytest.mark.django_db
+def test_the_cost_of_a_year_minus_its_quarters_gives_nothing(world, frozen):
+    # 3 village cadres alone in Q4: the year's price minus Q3's would give their hours.
+    township, village = _cadres("t", world.township2, 5), _cadres("v", world.village, 5)
+    for user in township:
+        _file(world, user, D33, hours="1")
+        _file(world, user, D47, hours="1")
+    for user in village:
+        _file(world, user, D33, hours="1")
+    for user in village[:3]:
+        _file(world, user, D47, hours="5")
+    call_command("rollup", "--all")
+    assert _cost(world, "2026")[1]["suppressed"] is True
+    assert _cost(world, "2026-Q4")[1]["suppressed"] is True
+    total, q3 = _cost(world, "2026-Q3")  # every cell of Q3 holds 5: priced
+    assert q3["suppressed"] is False
+    assert total["hours_total"] == 10 and q3["yuan"] == 5 * 60 + 5 * 35
+
+
+@pytest.mark.django_db
+def test_a_lone_inspection_cannot_be_recovered_from_a_fortnight(world, frozen):
+    # Five cadres host the province and the city in W45; one cadre alone hosts the province in W46.
+    cadres = _cadres("c", world.township, 6)
+    for user in cadres[:5]:
+        services.entries_bulk_create(
+            cadre=user,
+            rows=[
+                world.entry_data("inspection", D45, hours="1", departments=[world.dept_city.pk]),
+                world.entry_data("inspection", D45, hours="1", departments=[world.dept_province.pk]),
+            ],
+        )
+        services.week_submit(cadre=user, week="2026-W45")
+    _file(world, cadres[5], D46, "inspection", hours="7.5", departments=[world.dept_province.pk])
+    call_command("rollup", "--all")
+    answers = {
+        label: extras.recommendations(world.county, isoweeks.parse_period(label))["inspections"]
+        for label in ["2026-W45", "2026-W46", "2026-Q4", "2026"]
+    }
+    assert answers["2026-W45"] == answers["2026-W46"] == []  # half a fortnight is never shown
+    (candidate,) = answers["2026-Q4"]
+    assert (candidate["first_week"], candidate["last_week"]) == ("2026-W45", "2026-W46")
+    for department in candidate["departments"]:
+        assert set(department) == {"department_id", "department"}  # no hours, counts or reporters
+    assert set(candidate) == {"fortnight", "weeks", "departments", "first_week", "last_week", "starts"}
+    assert answers["2026"] == answers["2026-Q4"]
+
+
+@pytest.mark.django_db
+def test_titles_and_county_list_candidates_do_not_subtract_across_periods(world, frozen):
+    # Five cadres report a title and fill an item through two apps in Q4; one more does both in
+    # Q3 alone: the year's counts minus Q4's would show that cadre.
+    cadres = _cadres("c", world.township, 6)
+
+    def report(user, day):
+        services.entries_bulk_create(
+            cadre=user,
+            rows=[
+                world.entry_data("meeting", day, title="全省视频会"),
+                world.entry_data("app_task", day, app=world.app.pk, data_items=[world.item.pk]),
+                world.entry_data("app_task", day, app=world.app2.pk, data_items=[world.item.pk]),
+            ],
+        )
+        services.week_submit(cadre=user, week=isoweeks.week_of(day))
+
+    for user in cadres[:5]:
+        report(user, D47)
+    report(cadres[5], D33)
+    call_command("rollup", "--all")
+    year = extras.recommendations(world.county, isoweeks.parse_period("2026"))
+    quarter = extras.recommendations(world.county, isoweeks.parse_period("2026-Q4"))
+    assert year["titles"] == quarter["titles"] == [{"title": "全省视频会"}]
+    assert year["data_items"] == quarter["data_items"]
+    (candidate,) = year["data_items"]
+    assert {a["app_id"] for a in candidate["apps"]} == {world.app.pk, world.app2.pk}
+    assert all(set(a) == {"app_id", "app"} for a in candidate["apps"])
