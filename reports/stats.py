@@ -2,11 +2,14 @@
 
 Each returns the answer dict the API serves (pages and exports reuse them). Measures of a period
 are sums of weekly rows; distinct reporters come from the internal per-reporter tables, so they
-are exact for any bucket. Suppression is decided by reports.suppression in two steps:
+are exact for any bucket. Suppression is decided by reports.suppression for the whole year of the
+asked period at once, so every period of that year agrees:
 
-1. a cell's own period total is suppressed when small, or when it is a part of its year (a quarter)
-   or quarter (a week) that must hide it to protect a sibling (`_chains`);
-2. within the answer, the total and its parts obey the complementary rule (`_relation`).
+1. the family total (the county, region or department) follows its own year > quarter > week
+   chain (`_total_statuses`);
+2. the cells (townships, departments, counties) follow `_grid`: the complementary rule within
+   each bucket (cells vs. the total) and along each cell's chain (year vs. quarters, quarter vs.
+   weeks), repeated until nothing changes.
 
 Permission is not checked here: callers ask portal.policy first.
 """
@@ -29,7 +32,7 @@ from reports.models import (
     ReporterWeek,
     TownshipWeekStat,
 )
-from reports.suppression import Part, min_group, period_statuses, suppress_parts
+from reports.suppression import grid_statuses, min_group, period_statuses
 
 HOURS_PLACES = 4
 SHARE_PLACES = 6
@@ -63,60 +66,78 @@ def _number(value, places):
     return round(float(value), places)
 
 
-def _chains(base, cell_field, cells, period) -> dict:
-    """{cell: {label: suppressed}} for the year of `period`, its quarters and weeks, for each cell
-    of a family whose reporter rows are `base` (grouped by `cell_field`; None = one cell)."""
-    year = _year_of(period)
-    rows = base.filter(year=year)
-    group = min_group()
+LEVELS = ("year", "quarter", "week")
+
+
+def _level(label: str) -> str:
+    return "week" if "-W" in label else "quarter" if "-Q" in label else "year"
+
+
+def _level_counts(rows, cell_field) -> dict:
+    """{cell (None = the whole family): {bucket label: distinct reporters}} for every year,
+    quarter and week label of `rows`: three grouped queries."""
+    counts = defaultdict(dict)
     group_by = [cell_field] if cell_field else []
-    counts = {"year": defaultdict(dict), "quarter": defaultdict(dict), "week": defaultdict(dict)}
-    for level in counts:
+    for level in LEVELS:
         query = rows.values(*group_by, level).annotate(n=Count("cadre_id", distinct=True))
         for row in query.order_by():
-            counts[level][row[cell_field] if cell_field else None][row[level]] = row["n"]
+            counts[row[cell_field] if cell_field else None][row[level]] = row["n"]
+    return counts
 
-    def union(cell, level):
-        def count(labels):
-            scoped = rows.filter(**{f"{level}__in": labels})
-            if cell_field:
-                scoped = scoped.filter(**{cell_field: cell})
-            return scoped.aggregate(n=Count("cadre_id", distinct=True))["n"]
 
-        return count
+def _union(rows, cell_field):
+    """Exact distinct reporters of a list of (cell, bucket label), one query per new set."""
+    memo = {}
 
-    return {
-        cell: period_statuses(
-            year,
-            counts["year"][cell].get(year, 0),
-            counts["quarter"][cell],
-            counts["week"][cell],
-            group,
-            union_quarters=union(cell, "quarter"),
-            union_weeks=union(cell, "week"),
-        )
-        for cell in cells
-    }
+    def count(pairs):
+        key = frozenset(pairs)
+        if key not in memo:
+            where = Q()
+            for cell, label in key:
+                where |= Q(**{_level(label): label, **({cell_field: cell} if cell_field else {})})
+            memo[key] = rows.filter(where).aggregate(n=Count("cadre_id", distinct=True))["n"]
+        return memo[key]
+
+    return count
+
+
+def _total_statuses(base, period) -> dict:
+    """{label: suppressed} for the family total of `base` over the year of `period`, its quarters
+    and weeks (the total's own year > quarter > week chain)."""
+    year = _year_of(period)
+    rows = base.filter(year=year)
+    counts = _level_counts(rows, None)[None]
+    union = _union(rows, None)
+    return period_statuses(
+        year,
+        counts.get(year, 0),
+        counts,
+        counts,
+        min_group(),
+        union_quarters=lambda labels: union([(None, label) for label in labels]),
+        union_weeks=lambda labels: union([(None, label) for label in labels]),
+    )
+
+
+def _grid(base, cell_field, period, total_status, codes, model) -> dict:
+    """{cell: {label: suppressed}} for every cell of a family (reporter rows `base` grouped by
+    `cell_field`) over the whole year of `period`, whichever period is asked, so a week's answer
+    hides what its quarter and year force (reports.suppression.grid_statuses). `codes` maps the
+    cells known to the caller to their codes; cells of the year it lacks are looked up in `model`."""
+    year = _year_of(period)
+    rows = base.filter(year=year)
+    counts = _level_counts(rows, cell_field)
+    codes = dict(codes)
+    missing = [cell for cell in counts if cell not in codes]
+    if missing:
+        codes.update(model.objects.filter(pk__in=missing).values_list("pk", "code"))
+    cells = sorted(codes.items(), key=lambda item: (str(item[1]), str(item[0])))
+    return grid_statuses(year, cells, counts, total_status, min_group(), union=_union(rows, cell_field))
 
 
 def _period_counts(base, cell_field, period) -> dict:
     rows = base.filter(_bucket_filter(period)).values(cell_field).annotate(n=Count("cadre_id", distinct=True))
     return {row[cell_field]: row["n"] for row in rows.order_by()}
-
-
-def _relation(base, cell_field, period, parts, total_suppressed) -> set:
-    """Keys of the parts hidden beside their total: `parts` are (key, reporters, code, forced)."""
-
-    def union(keys):
-        scoped = base.filter(_bucket_filter(period), **{f"{cell_field}__in": keys})
-        return scoped.aggregate(n=Count("cadre_id", distinct=True))["n"]
-
-    return suppress_parts(
-        [Part(key, reporters, code, forced) for key, reporters, code, forced in parts],
-        min_group(),
-        union=union,
-        total_suppressed=total_suppressed,
-    )
 
 
 def _sums(queryset, group_by, columns) -> dict:
@@ -167,7 +188,7 @@ def county_weeks(county: Region, period: isoweeks.Period) -> dict:
     """One row per ISO week of the period up to the current week."""
     week_labels = period.weeks_until(isoweeks.current_week())
     base = ReporterWeek.objects.filter(county=county)
-    statuses = _chains(base, None, [None], period)[None] if week_labels else {}
+    statuses = _total_statuses(base, period) if week_labels else {}
     stats = {row.week: row for row in CountyWeekStat.objects.filter(county=county, week__in=week_labels)}
     results = []
     for week in week_labels:
@@ -179,34 +200,29 @@ def county_weeks(county: Region, period: isoweeks.Period) -> dict:
     return {**_header("county", _region(county), period), "results": results}
 
 
-def _county_total(county, period, base=None) -> tuple[dict, bool]:
-    """The county's measures over the period (with reporter_weeks), and whether its period total
-    is suppressed."""
+def _county_total(county, period, base=None) -> tuple[dict, dict]:
+    """The county's measures over the period (with reporter_weeks), and {label: suppressed} for
+    its total in every bucket of the period's year."""
     base = base if base is not None else ReporterWeek.objects.filter(county=county)
     weekly = CountyWeekStat.objects.filter(county=county, week__in=period.weeks)
     sums = _sums(weekly, None, [*rollup.MEASURE_COLUMNS, "reporters"])[None]
     distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
-    suppressed = _chains(base, None, [None], period)[None][period.label]
+    statuses = _total_statuses(base, period)
     reporter_weeks = sums.get("reporters") or 0
-    return {**_measures(sums, distinct, reporter_weeks), "reporter_weeks": reporter_weeks}, suppressed
+    return {**_measures(sums, distinct, reporter_weeks), "reporter_weeks": reporter_weeks}, statuses
 
 
 def county_townships(county: Region, period: isoweeks.Period) -> dict:
     """Per township of the county over the period, with the county total."""
     townships = list(Region.objects.filter(parent=county).order_by("code"))
     base = ReporterWeek.objects.filter(county=county)
-    total, total_suppressed = _county_total(county, period, base)
+    total, total_status = _county_total(county, period, base)
+    total_suppressed = total_status[period.label]
     weekly = TownshipWeekStat.objects.filter(county=county, week__in=period.weeks)
     sums = _sums(weekly, "township_id", [*rollup.MEASURE_COLUMNS, "reporters"])
     distinct = _period_counts(base, "township_id", period)
-    chains = _chains(base, "township_id", [t.pk for t in townships], period)
-    hidden = _relation(
-        base,
-        "township_id",
-        period,
-        [(t.pk, distinct.get(t.pk, 0), t.code, chains[t.pk][period.label]) for t in townships],
-        total_suppressed,
-    )
+    grid = _grid(base, "township_id", period, total_status, {t.pk: t.code for t in townships}, Region)
+    hidden = {t.pk for t in townships if grid[t.pk][period.label]}
     results = []
     for township in townships:
         row_sums = sums.get(township.pk)
@@ -246,23 +262,22 @@ def county_departments(county: Region, period: isoweeks.Period) -> dict:
     distinct = _period_counts(base, "department_id", period)
 
     filers = ReporterWeek.objects.filter(county=county, entries__gt=0)
-    county_measures, county_suppressed = _county_total(county, period)
+    county_measures, county_status = _county_total(county, period)
     filer_count = filers.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
-    total_suppressed = county_suppressed or filer_count < min_group()
+    # The departments' total counts filers only: also hidden in any bucket where they are few.
+    filer_counts = _level_counts(filers.filter(year=_year_of(period)), None)[None]
+    total_status = {
+        label: hidden or filer_counts.get(label, 0) < min_group() for label, hidden in county_status.items()
+    }
+    total_suppressed = total_status[period.label]
     total = {
         "reporters": filer_count,
         "entries": sum(county_measures["entries"].values()),
         "entries_by_kind": county_measures["entries"],
         "hours": county_measures["hours_total"],
     }
-    chains = _chains(base, "department_id", [d.pk for d in departments], period)
-    hidden = _relation(
-        base,
-        "department_id",
-        period,
-        [(d.pk, distinct.get(d.pk, 0), d.code, chains[d.pk][period.label]) for d in departments],
-        total_suppressed,
-    )
+    grid = _grid(base, "department_id", period, total_status, {d.pk: d.code for d in departments}, Department)
+    hidden = {d.pk for d in departments if grid.get(d.pk, {}).get(period.label, True)}
     results = [
         _hide(
             {"department": _department(d), **_department_row(sums.get(d.pk), distinct.get(d.pk, 0))},
@@ -294,15 +309,10 @@ def region_counties(region: Region, period: isoweeks.Period, counties=None) -> d
     total_sums = _sums(weekly, None, columns)[None]
     distinct = _period_counts(base, "county_id", period)
     total_distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
-    total_suppressed = _chains(base, None, [None], period)[None][period.label]
-    chains = _chains(base, "county_id", ids, period)
-    hidden = _relation(
-        base,
-        "county_id",
-        period,
-        [(c.pk, distinct.get(c.pk, 0), c.code, chains[c.pk][period.label]) for c in counties],
-        total_suppressed,
-    )
+    total_status = _total_statuses(base, period)
+    total_suppressed = total_status[period.label]
+    grid = _grid(base, "county_id", period, total_status, {c.pk: c.code for c in counties}, Region)
+    hidden = {c.pk for c in counties if grid[c.pk][period.label]}
     fields = [*MEASURE_FIELDS, "reporter_weeks"]
     results = []
     for county in counties:
@@ -331,15 +341,10 @@ def department_counties(department: Department, period: isoweeks.Period, countie
     base = ReporterDepartmentWeek.objects.filter(department=department, county__in=counties)
     distinct = _period_counts(base, "county_id", period)
     total_distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
-    total_suppressed = _chains(base, None, [None], period)[None][period.label]
-    chains = _chains(base, "county_id", [c.pk for c in shown], period)
-    hidden = _relation(
-        base,
-        "county_id",
-        period,
-        [(c.pk, distinct.get(c.pk, 0), c.code, chains[c.pk][period.label]) for c in shown],
-        total_suppressed,
-    )
+    total_status = _total_statuses(base, period)
+    total_suppressed = total_status[period.label]
+    grid = _grid(base, "county_id", period, total_status, {c.pk: c.code for c in shown}, Region)
+    hidden = {c.pk for c in shown if grid.get(c.pk, {}).get(period.label, True)}
     fields = ["reporters", "entries", "hours"]
 
     def row(values, reporters):

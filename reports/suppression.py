@@ -38,6 +38,44 @@ class Part:
     forced: bool = False  # already suppressed for another reason (e.g. its own period total)
 
 
+def _protect(
+    parts: Sequence[Part],
+    group: int,
+    *,
+    union: Callable[[list[Hashable]], int] | None = None,
+    total_suppressed: bool = False,
+) -> tuple[set[Hashable], bool]:
+    """The hidden keys and whether they protect each other (False: the total must be hidden too)."""
+    if total_suppressed:
+        return {p.key for p in parts}, True
+    by_key = {p.key: p for p in parts}
+    hidden = {p.key for p in parts if p.forced or p.reporters < group}
+
+    def enough(keys):
+        # Exact distinct reporters lie between the largest part and the sum, so the union (a
+        # query for stats) is only asked when those bounds straddle the group.
+        sizes = [by_key[k].reporters for k in keys]
+        if max(sizes) >= group:
+            return True
+        if sum(sizes) < group or union is None:
+            return sum(sizes) >= group
+        return union(sorted(keys, key=lambda k: (str(by_key[k].order), str(k)))) >= group
+
+    def safe():
+        # A lone hidden part equals the total minus the shown parts, whatever its size: a part
+        # forced by another relation (e.g. its quarter) must have company here too.
+        keys = [k for k in hidden if by_key[k].reporters > 0]
+        return not keys or (len(keys) >= 2 and enough(keys))
+
+    candidates = sorted(
+        (p for p in parts if p.key not in hidden and p.reporters > 0),
+        key=lambda p: (p.reporters, str(p.order), str(p.key)),
+    )
+    while not safe() and candidates:
+        hidden.add(candidates.pop(0).key)
+    return hidden, safe()
+
+
 def suppress_parts(
     parts: Sequence[Part],
     group: int,
@@ -46,24 +84,7 @@ def suppress_parts(
     total_suppressed: bool = False,
 ) -> set[Hashable]:
     """Keys of the parts to suppress beside their total."""
-    if total_suppressed:
-        return {p.key for p in parts}
-    by_key = {p.key: p for p in parts}
-    hidden = {p.key for p in parts if p.forced or p.reporters < group}
-
-    def held(keys):
-        keys = [k for k in keys if by_key[k].reporters > 0]
-        if union is not None:
-            return union(sorted(keys, key=lambda k: (str(by_key[k].order), str(k))))
-        return sum(by_key[k].reporters for k in keys)
-
-    candidates = sorted(
-        (p for p in parts if p.key not in hidden and p.reporters > 0),
-        key=lambda p: (p.reporters, str(p.order), str(p.key)),
-    )
-    while any(by_key[k].reporters > 0 for k in hidden) and held(hidden) < group and candidates:
-        hidden.add(candidates.pop(0).key)
-    return hidden
+    return _protect(parts, group, union=union, total_suppressed=total_suppressed)[0]
 
 
 def is_small(reporters: int | None, group: int) -> bool:
@@ -105,6 +126,81 @@ def period_statuses(
         )
         status.update({w: w in hidden_w for w in week_labels})
     return status
+
+
+def grid_statuses(
+    year: str,
+    cells: Sequence[tuple[Hashable, Any]],
+    counts: dict[Hashable, dict[str, int]],
+    total_status: dict[str, bool],
+    group: int,
+    *,
+    union: Callable[[list[tuple[Hashable, str]]], int] | None = None,
+) -> dict[Hashable, dict[str, bool]]:
+    """Suppressed or not, for every (cell, bucket) of one family over a year: each cell's year,
+    quarters and weeks, beside the family total of each bucket.
+
+    `cells` are (key, code); `counts[cell][label]` the cell's distinct reporters in a bucket;
+    `total_status[label]` whether the family total of that bucket is suppressed; `union` counts the
+    distinct reporters of a list of (cell, label). Both kinds of relation are applied until nothing
+    changes, so a cell hidden in a bucket for any reason is hidden in every sub-bucket, and every
+    hide, forced or not, has company among its siblings in both directions (cells of the bucket,
+    sub-buckets of the cell). Where a cell's sub-buckets cannot protect a forced hide (no other
+    non-empty one), the cell's bucket is hidden too. Passes run in a fixed order, ties by code.
+    """
+    quarters = [p.label for p in isoweeks.Period("year", year).parts]
+    weeks_of = {q: isoweeks.Period("quarter", q).weeks for q in quarters}
+    labels = [year, *quarters, *(w for q in quarters for w in weeks_of[q])]
+    keys = [key for key, _code in cells]
+    code = dict(cells)
+
+    def reporters(cell, label):
+        return counts.get(cell, {}).get(label, 0)
+
+    hidden = {
+        (cell, label)
+        for cell in keys
+        for label in labels
+        if reporters(cell, label) < group or total_status.get(label, False)
+    }
+
+    def apply(parts, total_hidden, order) -> tuple[bool, bool]:
+        listed = [Part(p, reporters(*p), order(p), p in hidden) for p in parts]
+        new, ok = _protect(listed, group, union=union, total_suppressed=total_hidden)
+        added = new - hidden
+        hidden.update(added)
+        return bool(added), ok
+
+    def across(label) -> bool:
+        # The family total is fixed here: where one non-empty cell is forced hidden beside a
+        # shown total, nothing more can be hidden in this grid (README: known limit).
+        parts = [(cell, label) for cell in keys]
+        return apply(parts, total_status.get(label, False), lambda p: code[p[0]])[0]
+
+    def down(top, subs) -> bool:
+        changed = False
+        for cell in keys:
+            node = (cell, top)
+            added, ok = apply([(cell, s) for s in subs], node in hidden, lambda p: p[1])
+            if not ok and node not in hidden:  # its sub-buckets cannot hide it: hide the bucket
+                hidden.add(node)
+                added = True
+            changed |= added
+        return changed
+
+    # Top-down, so what a year or quarter forces is known before its sub-buckets pick whom to
+    # hide beside a small cell; repeated until a pass changes nothing (hides only ever grow).
+    changed = True
+    while changed:
+        changed = across(year)
+        changed |= down(year, quarters)
+        for quarter in quarters:
+            changed |= across(quarter)
+            changed |= down(quarter, weeks_of[quarter])
+        for quarter in quarters:
+            for week in weeks_of[quarter]:
+                changed |= across(week)
+    return {cell: {label: (cell, label) in hidden for label in labels} for cell in keys}
 
 
 def masked(row: dict, fields: Iterable[str], suppressed: bool) -> dict:

@@ -1,13 +1,18 @@
 """Stats API: answer shapes and hand-computed values, periods, order of checks, suppression."""
 
 import json
+import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from portal import services
-from reports import jobs
+from portal import weeks as isoweeks
+from portal.models import Region, RegionLevel
+from portal.weeks import Period
+from reports import extras, jobs
 from tests.api.conftest import client_for
 from tests.reports import fixture
 from tests.reports.fixture import W47
@@ -171,6 +176,47 @@ def test_a_lone_small_township_is_protected_by_hiding_the_next_smallest(w):
     assert status == 200 and body["total"]["suppressed"] is False and body["total"]["reporters"] == 8
     # 2 < 5 alone; shown beside the total it would be 8 - 6: so the 6 are hidden too.
     assert [r["suppressed"] for r in body["results"]] == [True, True]
+
+
+def test_a_township_hidden_in_its_quarter_to_protect_a_sibling_is_hidden_in_its_weeks(w):
+    # A (8 reporters) is large in Q4 but hidden there beside B (2) to protect it; C (12) is shown.
+    # Were A's weeks shown (the weeks answers, the drill-down page), A's quarter = the sum of its
+    # weeks and B = county - C - A: a reviewer recovered B's 20 hours exactly that way.
+    t3 = Region.objects.create(code="330802003", name="T3", level=RegionLevel.TOWNSHIP, parent=w.county)
+    a, b, c = _cadres(w, w.township, 8, "a"), _cadres(w, w.township2, 2, "b"), _cadres(w, t3, 12, "c")
+    plan = [(u, day, 1) for u in a for day in (fixture.DAY46, fixture.DAY47)]
+    plan += [(u, fixture.DAY46, 7) for u in b] + [(u, fixture.DAY47, 3) for u in b]
+    plan += [(u, fixture.DAY46, 2) for u in c[:6]] + [(u, fixture.DAY47, 2) for u in c[6:]]
+    for user, day, hours in plan:
+        services.entries_bulk_create(cadre=user, rows=[w.entry_data("meeting", day, hours=str(hours))])
+        services.week_submit(cadre=user, week=isoweeks.week_of(day))
+    jobs.rollup_all()
+
+    def answer(period):
+        _status, body = _get(w.county_reviewer, TOWNSHIPS.format(w.county.code) + f"?period={period}")
+        return {r["township"]["code"]: r for r in body["results"]}, body["total"]
+
+    quarter, total = answer("2026-Q4")
+    assert total["suppressed"] is False and total["hours_total"] == 60.0
+    assert {code: r["suppressed"] for code, r in quarter.items()} == {
+        w.township.code: True,
+        w.township2.code: True,
+        t3.code: False,
+    }
+    for week in ("2026-W46", W47):
+        rows, week_total = answer(week)
+        assert week_total["suppressed"] is False
+        assert rows[w.township.code]["suppressed"] and rows[w.township.code]["hours_total"] is None, week
+        assert rows[w.township2.code]["suppressed"] and not rows[t3.code]["suppressed"], week
+    parts = extras.township_parts(w.county, w.township, Period("quarter", "2026-Q4"))
+    assert [p["week"] for p in parts if not p["suppressed"]] == []
+    browser = Client()
+    browser.force_login(w.county_reviewer)
+    page = browser.get(f"/reports/counties/{w.county.code}/townships/{w.township.code}/?period=2026-Q4")
+    assert page.status_code == 200
+    rows = dict(re.findall(r'data-week="(2026-W\d\d)">(.*?)</tr>', page.content.decode(), re.S))
+    assert set(rows) >= {"2026-W46", W47}
+    assert all('class="num"' not in row for row in rows.values())  # every week suppressed
 
 
 # ---------------------------------------------------------------------------- order of checks
