@@ -6,10 +6,10 @@ are exact for any bucket. Suppression is decided by reports.suppression for the 
 asked period at once, so every period of that year agrees:
 
 1. the family total (the county, region or department) follows its own year > quarter > week
-   chain (`_total_statuses`);
-2. the cells (townships, departments, counties) follow `_grid`: the complementary rule within
-   each bucket (cells vs. the total) and along each cell's chain (year vs. quarters, quarter vs.
-   weeks), repeated until nothing changes.
+   chain, and is hidden as well where a bucket's cells cannot protect a forced hide;
+2. the cells (townships, departments, counties) obey the complementary rule within each bucket
+   (cells vs. the total) and along each cell's chain (year vs. quarters, quarter vs. weeks),
+   repeated until nothing changes (`_grid`). The county total is the townships grid's.
 
 Permission is not checked here: callers ask portal.policy first.
 """
@@ -32,7 +32,7 @@ from reports.models import (
     ReporterWeek,
     TownshipWeekStat,
 )
-from reports.suppression import grid_statuses, min_group, period_statuses
+from reports.suppression import grid_statuses, min_group
 
 HOURS_PLACES = 4
 SHARE_PLACES = 6
@@ -94,45 +94,38 @@ def _union(rows, cell_field):
         if key not in memo:
             where = Q()
             for cell, label in key:
-                where |= Q(**{_level(label): label, **({cell_field: cell} if cell_field else {})})
+                where |= Q(**{_level(label): label, **({cell_field: cell} if cell is not None else {})})
             memo[key] = rows.filter(where).aggregate(n=Count("cadre_id", distinct=True))["n"]
         return memo[key]
 
     return count
 
 
-def _total_statuses(base, period) -> dict:
-    """{label: suppressed} for the family total of `base` over the year of `period`, its quarters
-    and weeks (the total's own year > quarter > week chain)."""
-    year = _year_of(period)
-    rows = base.filter(year=year)
-    counts = _level_counts(rows, None)[None]
-    union = _union(rows, None)
-    return period_statuses(
-        year,
-        counts.get(year, 0),
-        counts,
-        counts,
-        min_group(),
-        union_quarters=lambda labels: union([(None, label) for label in labels]),
-        union_weeks=lambda labels: union([(None, label) for label in labels]),
-    )
-
-
-def _grid(base, cell_field, period, total_status, codes, model) -> dict:
+def _grid(base, cell_field, period, codes, model, total_hidden=None) -> dict:
     """{cell: {label: suppressed}} for every cell of a family (reporter rows `base` grouped by
-    `cell_field`) over the whole year of `period`, whichever period is asked, so a week's answer
-    hides what its quarter and year force (reports.suppression.grid_statuses). `codes` maps the
-    cells known to the caller to their codes; cells of the year it lacks are looked up in `model`."""
+    `cell_field`) and for its total (the cell None) over the whole year of `period`, whichever
+    period is asked, so a week's answer hides what its quarter and year force
+    (reports.suppression.grid_statuses). `codes` maps the cells known to the caller to their
+    codes; cells of the year it lacks are looked up in `model`."""
     year = _year_of(period)
     rows = base.filter(year=year)
     counts = _level_counts(rows, cell_field)
+    counts[None] = _level_counts(rows, None)[None]
     codes = dict(codes)
-    missing = [cell for cell in counts if cell not in codes]
+    missing = [cell for cell in counts if cell is not None and cell not in codes]
     if missing:
         codes.update(model.objects.filter(pk__in=missing).values_list("pk", "code"))
     cells = sorted(codes.items(), key=lambda item: (str(item[1]), str(item[0])))
-    return grid_statuses(year, cells, counts, total_status, min_group(), union=_union(rows, cell_field))
+    union = _union(rows, cell_field)
+    return grid_statuses(year, cells, counts, min_group(), union=union, total_hidden=total_hidden)
+
+
+def _county_grid(county, period, base=None) -> dict:
+    """The townships grid of the county: its None row is the county total's status in every
+    bucket of the year, which the weeks, townships and departments answers all show."""
+    base = base if base is not None else ReporterWeek.objects.filter(county=county)
+    codes = dict(Region.objects.filter(parent=county).values_list("pk", "code"))
+    return _grid(base, "township_id", period, codes, Region)
 
 
 def _period_counts(base, cell_field, period) -> dict:
@@ -188,7 +181,7 @@ def county_weeks(county: Region, period: isoweeks.Period) -> dict:
     """One row per ISO week of the period up to the current week."""
     week_labels = period.weeks_until(isoweeks.current_week())
     base = ReporterWeek.objects.filter(county=county)
-    statuses = _total_statuses(base, period) if week_labels else {}
+    statuses = _county_grid(county, period, base)[None] if week_labels else {}
     stats = {row.week: row for row in CountyWeekStat.objects.filter(county=county, week__in=week_labels)}
     results = []
     for week in week_labels:
@@ -201,27 +194,26 @@ def county_weeks(county: Region, period: isoweeks.Period) -> dict:
 
 
 def _county_total(county, period, base=None) -> tuple[dict, dict]:
-    """The county's measures over the period (with reporter_weeks), and {label: suppressed} for
-    its total in every bucket of the period's year."""
+    """The county's measures over the period (with reporter_weeks), and the townships grid
+    (its None row: the county total's status in every bucket of the period's year)."""
     base = base if base is not None else ReporterWeek.objects.filter(county=county)
     weekly = CountyWeekStat.objects.filter(county=county, week__in=period.weeks)
     sums = _sums(weekly, None, [*rollup.MEASURE_COLUMNS, "reporters"])[None]
     distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
-    statuses = _total_statuses(base, period)
+    grid = _county_grid(county, period, base)
     reporter_weeks = sums.get("reporters") or 0
-    return {**_measures(sums, distinct, reporter_weeks), "reporter_weeks": reporter_weeks}, statuses
+    return {**_measures(sums, distinct, reporter_weeks), "reporter_weeks": reporter_weeks}, grid
 
 
 def county_townships(county: Region, period: isoweeks.Period) -> dict:
     """Per township of the county over the period, with the county total."""
     townships = list(Region.objects.filter(parent=county).order_by("code"))
     base = ReporterWeek.objects.filter(county=county)
-    total, total_status = _county_total(county, period, base)
-    total_suppressed = total_status[period.label]
+    total, grid = _county_total(county, period, base)
+    total_suppressed = grid[None][period.label]
     weekly = TownshipWeekStat.objects.filter(county=county, week__in=period.weeks)
     sums = _sums(weekly, "township_id", [*rollup.MEASURE_COLUMNS, "reporters"])
     distinct = _period_counts(base, "township_id", period)
-    grid = _grid(base, "township_id", period, total_status, {t.pk: t.code for t in townships}, Region)
     hidden = {t.pk for t in townships if grid[t.pk][period.label]}
     results = []
     for township in townships:
@@ -262,21 +254,22 @@ def county_departments(county: Region, period: isoweeks.Period) -> dict:
     distinct = _period_counts(base, "department_id", period)
 
     filers = ReporterWeek.objects.filter(county=county, entries__gt=0)
-    county_measures, county_status = _county_total(county, period)
+    county_measures, county_grid = _county_total(county, period)
     filer_count = filers.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
     # The departments' total counts filers only: also hidden in any bucket where they are few.
     filer_counts = _level_counts(filers.filter(year=_year_of(period)), None)[None]
     total_status = {
-        label: hidden or filer_counts.get(label, 0) < min_group() for label, hidden in county_status.items()
+        label: hidden or filer_counts.get(label, 0) < min_group()
+        for label, hidden in county_grid[None].items()
     }
-    total_suppressed = total_status[period.label]
     total = {
         "reporters": filer_count,
         "entries": sum(county_measures["entries"].values()),
         "entries_by_kind": county_measures["entries"],
         "hours": county_measures["hours_total"],
     }
-    grid = _grid(base, "department_id", period, total_status, {d.pk: d.code for d in departments}, Department)
+    grid = _grid(base, "department_id", period, {d.pk: d.code for d in departments}, Department, total_status)
+    total_suppressed = grid[None][period.label]
     hidden = {d.pk for d in departments if grid.get(d.pk, {}).get(period.label, True)}
     results = [
         _hide(
@@ -309,9 +302,8 @@ def region_counties(region: Region, period: isoweeks.Period, counties=None) -> d
     total_sums = _sums(weekly, None, columns)[None]
     distinct = _period_counts(base, "county_id", period)
     total_distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
-    total_status = _total_statuses(base, period)
-    total_suppressed = total_status[period.label]
-    grid = _grid(base, "county_id", period, total_status, {c.pk: c.code for c in counties}, Region)
+    grid = _grid(base, "county_id", period, {c.pk: c.code for c in counties}, Region)
+    total_suppressed = grid[None][period.label]
     hidden = {c.pk for c in counties if grid[c.pk][period.label]}
     fields = [*MEASURE_FIELDS, "reporter_weeks"]
     results = []
@@ -341,9 +333,8 @@ def department_counties(department: Department, period: isoweeks.Period, countie
     base = ReporterDepartmentWeek.objects.filter(department=department, county__in=counties)
     distinct = _period_counts(base, "county_id", period)
     total_distinct = base.filter(_bucket_filter(period)).aggregate(n=Count("cadre_id", distinct=True))["n"]
-    total_status = _total_statuses(base, period)
-    total_suppressed = total_status[period.label]
-    grid = _grid(base, "county_id", period, total_status, {c.pk: c.code for c in shown}, Region)
+    grid = _grid(base, "county_id", period, {c.pk: c.code for c in shown}, Region)
+    total_suppressed = grid[None][period.label]
     hidden = {c.pk for c in shown if grid.get(c.pk, {}).get(period.label, True)}
     fields = ["reporters", "entries", "hours"]
 

@@ -132,60 +132,59 @@ def grid_statuses(
     year: str,
     cells: Sequence[tuple[Hashable, Any]],
     counts: dict[Hashable, dict[str, int]],
-    total_status: dict[str, bool],
     group: int,
     *,
     union: Callable[[list[tuple[Hashable, str]]], int] | None = None,
+    total_hidden: dict[str, bool] | None = None,
 ) -> dict[Hashable, dict[str, bool]]:
-    """Suppressed or not, for every (cell, bucket) of one family over a year: each cell's year,
-    quarters and weeks, beside the family total of each bucket.
+    """Suppressed or not, for every (cell, bucket) of one family over a year: each cell's and the
+    family total's year, quarters and weeks. The total is the cell None.
 
-    `cells` are (key, code); `counts[cell][label]` the cell's distinct reporters in a bucket;
-    `total_status[label]` whether the family total of that bucket is suppressed; `union` counts the
-    distinct reporters of a list of (cell, label). Both kinds of relation are applied until nothing
-    changes, so a cell hidden in a bucket for any reason is hidden in every sub-bucket, and every
-    hide, forced or not, has company among its siblings in both directions (cells of the bucket,
-    sub-buckets of the cell). Where a cell's sub-buckets cannot protect a forced hide (no other
-    non-empty one), the cell's bucket is hidden too. Passes run in a fixed order, ties by code.
+    `cells` are (key, code), keys never None; `counts[cell][label]` the distinct reporters of a
+    cell (or of the total) in a bucket; `union` counts the distinct reporters of a list of
+    (cell, label); `total_hidden[label]` hides the total of a bucket for a reason of the caller's.
+    Both kinds of relation (the cells of a bucket beside its total; a year beside its quarters, a
+    quarter beside its weeks, for each cell and the total) are applied until nothing changes, so a
+    cell hidden in a bucket for any reason is hidden in every sub-bucket, and every hide, forced or
+    not, has company in both directions. Where the other parts cannot give a forced hide company
+    (none of them is non-empty), the relation's total is hidden as well. Passes run top-down in a
+    fixed order, ties by code, so the answer is deterministic.
     """
     quarters = [p.label for p in isoweeks.Period("year", year).parts]
     weeks_of = {q: isoweeks.Period("quarter", q).weeks for q in quarters}
     labels = [year, *quarters, *(w for q in quarters for w in weeks_of[q])]
     keys = [key for key, _code in cells]
     code = dict(cells)
+    total_hidden = total_hidden or {}
 
     def reporters(cell, label):
         return counts.get(cell, {}).get(label, 0)
 
     hidden = {
         (cell, label)
-        for cell in keys
+        for cell in [None, *keys]
         for label in labels
-        if reporters(cell, label) < group or total_status.get(label, False)
+        if reporters(cell, label) < group or total_hidden.get(label, False)
     }
 
-    def apply(parts, total_hidden, order) -> tuple[bool, bool]:
+    def apply(node, parts, order) -> bool:
+        """One total beside its parts; whether anything was hidden."""
         listed = [Part(p, reporters(*p), order(p), p in hidden) for p in parts]
-        new, ok = _protect(listed, group, union=union, total_suppressed=total_hidden)
+        new, ok = _protect(listed, group, union=union, total_suppressed=node in hidden)
         added = new - hidden
         hidden.update(added)
-        return bool(added), ok
+        if not ok and node not in hidden:  # no part can keep a forced hide company
+            hidden.add(node)
+            return True
+        return bool(added)
 
     def across(label) -> bool:
-        # The family total is fixed here: where one non-empty cell is forced hidden beside a
-        # shown total, nothing more can be hidden in this grid (README: known limit).
-        parts = [(cell, label) for cell in keys]
-        return apply(parts, total_status.get(label, False), lambda p: code[p[0]])[0]
+        return apply((None, label), [(cell, label) for cell in keys], lambda p: code[p[0]])
 
     def down(top, subs) -> bool:
         changed = False
-        for cell in keys:
-            node = (cell, top)
-            added, ok = apply([(cell, s) for s in subs], node in hidden, lambda p: p[1])
-            if not ok and node not in hidden:  # its sub-buckets cannot hide it: hide the bucket
-                hidden.add(node)
-                added = True
-            changed |= added
+        for cell in [None, *keys]:
+            changed |= apply((cell, top), [(cell, s) for s in subs], lambda p: p[1])
         return changed
 
     # Top-down, so what a year or quarter forces is known before its sub-buckets pick whom to
@@ -196,11 +195,12 @@ def grid_statuses(
         changed |= down(year, quarters)
         for quarter in quarters:
             changed |= across(quarter)
+        for quarter in quarters:
             changed |= down(quarter, weeks_of[quarter])
         for quarter in quarters:
             for week in weeks_of[quarter]:
                 changed |= across(week)
-    return {cell: {label: (cell, label) in hidden for label in labels} for cell in keys}
+    return {cell: {label: (cell, label) in hidden for label in labels} for cell in [None, *keys]}
 
 
 def masked(row: dict, fields: Iterable[str], suppressed: bool) -> dict:

@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reports.suppression import Part, is_small, masked, period_statuses, suppress_parts
+from portal.weeks import Period, week_quarter
+from reports.suppression import Part, grid_statuses, is_small, masked, period_statuses, suppress_parts
 
 
 def parts(*sizes):
@@ -138,3 +139,114 @@ def test_period_statuses_weeks_never_leave_one_small_week_alone(group):
     status = period_statuses("2026", 30, {"2026-Q4": 30}, weeks, group)
     hidden = [w for w, n in weeks.items() if status[w] and n > 0]
     assert len(hidden) != 1 and (not hidden or sum(weeks[w] for w in hidden) >= group)
+
+
+# ---------------------------------------------------------------------------- across buckets
+
+YEAR = "2026"
+QUARTERS = ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+WEEKS_OF = {q: Period("quarter", q).weeks for q in QUARTERS}
+# Two weeks at the end of Q3 and two at the start of Q4, so both quarter and year chains matter.
+SAMPLE_WEEKS = ["2026-W38", "2026-W39", "2026-W40", "2026-W41"]
+
+
+def _family(reporters_by_cell_week):
+    """counts and an exact union for cells (townships) x weeks, with their quarters, year and the
+    county total (the cell None), from each cell-week's set of cadres."""
+    members = {}
+    for (cell, week), cadres in reporters_by_cell_week.items():
+        for label in (week, week_quarter(week), YEAR):
+            for key in (cell, None):
+                members.setdefault((key, label), set()).update(cadres)
+    counts = {}
+    for (cell, label), cadres in members.items():
+        counts.setdefault(cell, {})[label] = len(cadres)
+
+    def union(pairs):
+        return len(set().union(*(members.get(p, set()) for p in pairs)))
+
+    return counts, union
+
+
+def _relations(cells):
+    """(total node, part nodes) of every relation a reader sees: each bucket's county total beside
+    its townships, and each year (quarter) beside its quarters (weeks), for townships and total."""
+    labels = [YEAR, *QUARTERS, *(w for q in QUARTERS for w in WEEKS_OF[q])]
+    for label in labels:
+        yield (None, label), [(c, label) for c in cells]
+    for cell in [None, *cells]:
+        yield (cell, YEAR), [(cell, q) for q in QUARTERS]
+        for q in QUARTERS:
+            yield (cell, q), [(cell, w) for w in WEEKS_OF[q]]
+
+
+cell_weeks = st.dictionaries(
+    st.tuples(st.sampled_from(["t1", "t2", "t3", "t4"]), st.sampled_from(SAMPLE_WEEKS)),
+    st.frozensets(st.integers(0, 9), max_size=9),
+    max_size=16,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(cell_weeks, st.integers(2, 6))
+def test_nothing_hidden_in_a_week_quarter_or_year_is_recovered_by_subtraction(data, group):
+    # Cadres are per township (t1's cadre 3 is not t2's); a cadre may file in several weeks.
+    data = {(c, w): frozenset(f"{c}-{n}" for n in s) for (c, w), s in data.items()}
+    cells = [("t1", "001"), ("t2", "002"), ("t3", "003"), ("t4", "004")]
+    counts, union = _family(data)
+    status = grid_statuses(YEAR, cells, counts, group, union=union)
+    keys = [k for k, _code in cells]
+    hidden = {(c, label) for c in status for label, h in status[c].items() if h}
+
+    def n(node):
+        return counts.get(node[0], {}).get(node[1], 0)
+
+    # Primary rule, and a hidden bucket hides its sub-buckets (and a hidden total its cells).
+    assert all(node in hidden for node in ((c, lab) for c in status for lab in status[c]) if n(node) < group)
+    for total, parts in _relations(keys):
+        if total in hidden:
+            assert all(p in hidden for p in parts), total
+    # The reader's attack: a shown value or an empty cell is known; a total beside all but one
+    # known part gives that part, and known parts give their total. Repeat until nothing new.
+    known = {(c, lab) for c in status for lab in status[c] if (c, lab) not in hidden or n((c, lab)) == 0}
+    grown = True
+    while grown:
+        grown = False
+        for total, parts in _relations(keys):
+            unknown = [p for p in parts if p not in known]
+            if total in known and len(unknown) == 1:
+                known.add(unknown[0])
+                grown = True
+            elif not unknown and total not in known:
+                known.add(total)
+                grown = True
+    recovered = {node for node in hidden if node in known and n(node) > 0}
+    assert not recovered
+    # And what stays hidden beside a shown total holds at least `group` cadres together.
+    for total, parts in _relations(keys):
+        secret = [p for p in parts if p in hidden and n(p) > 0]
+        if total not in hidden and secret:
+            assert union(secret) >= group, (total, secret)
+
+
+def test_a_cell_hidden_in_its_quarter_only_for_a_sibling_is_hidden_in_its_weeks():
+    # The reviewer's case: A (8) hidden in Q4 beside B (2); C (12) shown. A's weeks must be hidden
+    # too, or A's quarter = its weeks and B = county - C - A.
+    data = {("A", w): frozenset(range(8)) for w in ("2026-W46", "2026-W47")}
+    data |= {("B", w): frozenset({100, 101}) for w in ("2026-W46", "2026-W47")}
+    data |= {("C", "2026-W46"): frozenset(range(200, 206)), ("C", "2026-W47"): frozenset(range(206, 212))}
+    counts, union = _family(data)
+    status = grid_statuses(YEAR, [("A", "1"), ("B", "2"), ("C", "3")], counts, 5, union=union)
+    assert status["A"]["2026-Q4"] and status["B"]["2026-Q4"] and not status["C"]["2026-Q4"]
+    assert status["A"]["2026-W46"] and status["A"]["2026-W47"]
+    assert not status["C"]["2026-W46"] and not status[None]["2026-W46"]
+
+
+def test_a_lone_cell_forced_hidden_in_a_week_hides_that_weeks_total():
+    # Only A filed in W40, and A is hidden all quarter to protect B: the county's W40 would be A's.
+    data = {("A", w): frozenset(range(8)) for w in ("2026-W40", "2026-W46")}
+    data |= {("B", "2026-W46"): frozenset({100, 101}), ("C", "2026-W46"): frozenset(range(200, 212))}
+    counts, union = _family(data)
+    status = grid_statuses(YEAR, [("A", "1"), ("B", "2"), ("C", "3")], counts, 5, union=union)
+    assert status["A"]["2026-Q4"] and status["A"]["2026-W40"]
+    assert status[None]["2026-W40"]
