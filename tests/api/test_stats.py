@@ -178,12 +178,10 @@ def test_a_lone_small_township_is_protected_by_hiding_the_next_smallest(w):
     assert [r["suppressed"] for r in body["results"]] == [True, True]
 
 
-def test_a_township_hidden_in_its_quarter_to_protect_a_sibling_is_hidden_in_its_weeks(w):
-    # A (8 reporters) is large in Q4 but hidden there beside B (2) to protect it; C (12) is shown.
-    # Were A's weeks shown (the weeks answers, the drill-down page), A's quarter = the sum of its
-    # weeks and B = county - C - A: a reviewer recovered B's 20 hours exactly that way.
-    t3 = Region.objects.create(code="330802003", name="T3", level=RegionLevel.TOWNSHIP, parent=w.county)
-    a, b, c = _cadres(w, w.township, 8, "a"), _cadres(w, w.township2, 2, "b"), _cadres(w, t3, 12, "c")
+def _plant(w, a_unit, b_unit, c_unit):
+    """A (8 cadres, 1 h in W46 and W47), B (2 cadres, 7 h then 3 h: 20 h in Q4) and C (12 cadres,
+    6 in W46 and 6 others in W47, 2 h each), rolled up."""
+    a, b, c = _cadres(w, a_unit, 8, "a"), _cadres(w, b_unit, 2, "b"), _cadres(w, c_unit, 12, "c")
     plan = [(u, day, 1) for u in a for day in (fixture.DAY46, fixture.DAY47)]
     plan += [(u, fixture.DAY46, 7) for u in b] + [(u, fixture.DAY47, 3) for u in b]
     plan += [(u, fixture.DAY46, 2) for u in c[:6]] + [(u, fixture.DAY47, 2) for u in c[6:]]
@@ -191,6 +189,14 @@ def test_a_township_hidden_in_its_quarter_to_protect_a_sibling_is_hidden_in_its_
         services.entries_bulk_create(cadre=user, rows=[w.entry_data("meeting", day, hours=str(hours))])
         services.week_submit(cadre=user, week=isoweeks.week_of(day))
     jobs.rollup_all()
+
+
+def test_a_township_hidden_in_its_quarter_to_protect_a_sibling_is_hidden_in_its_weeks(w):
+    # A (8 reporters) is large in Q4 but hidden there beside B (2) to protect it; C (12) is shown.
+    # Were A's weeks shown (the weeks answers, the drill-down page), A's quarter = the sum of its
+    # weeks and B = county - C - A: a reviewer recovered B's 20 hours exactly that way.
+    t3 = Region.objects.create(code="330802003", name="T3", level=RegionLevel.TOWNSHIP, parent=w.county)
+    _plant(w, w.township, w.township2, t3)
 
     def answer(period):
         _status, body = _get(w.county_reviewer, TOWNSHIPS.format(w.county.code) + f"?period={period}")
@@ -217,6 +223,22 @@ def test_a_township_hidden_in_its_quarter_to_protect_a_sibling_is_hidden_in_its_
     rows = dict(re.findall(r'data-week="(2026-W\d\d)">(.*?)</tr>', page.content.decode(), re.S))
     assert set(rows) >= {"2026-W46", W47}
     assert all('class="num"' not in row for row in rows.values())  # every week suppressed
+
+
+def test_a_county_hidden_in_its_quarter_to_protect_a_sibling_is_hidden_in_its_weeks(w):
+    # The same leak one level up: a city's counties, the region total beside them.
+    county3 = Region.objects.create(code="330804", name="C3", level=RegionLevel.COUNTY, parent=w.city)
+    t3 = Region.objects.create(code="330804001", name="T3", level=RegionLevel.TOWNSHIP, parent=county3)
+    _plant(w, w.township, w.other_township, t3)
+
+    def hidden(period):
+        status, body = _get(w.region_reviewer, REGION.format(w.city.code) + f"?period={period}")
+        assert status == 200 and body["total"]["suppressed"] is False
+        return {r["county"]["code"]: r["suppressed"] for r in body["results"]}
+
+    assert hidden("2026-Q4") == {w.county.code: True, w.other_county.code: True, county3.code: False}
+    for week in ("2026-W46", W47):
+        assert hidden(week) == {w.county.code: True, w.other_county.code: True, county3.code: False}, week
 
 
 # ---------------------------------------------------------------------------- order of checks
