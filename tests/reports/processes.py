@@ -44,7 +44,17 @@ def manage(*args, timeout=60, **env) -> subprocess.CompletedProcess:
 
 
 def start_worker(redis_url: str, concurrency: int = 1) -> subprocess.Popen:
-    """`celery -A portal worker` on `redis_url`; the caller stops it with stop_worker()."""
+    """`celery -A portal worker` on `redis_url`; the caller stops it with stop_worker().
+
+    The queue is purged first: earlier tests that committed without a worker left rollup tasks
+    for databases that are gone, and a worker would spend the test's time on them."""
+    subprocess.run(
+        [PYTHON, "-m", "celery", "-A", "portal", "purge", "-f"],
+        cwd=ROOT,
+        env=environment(REDIS_URL=redis_url),
+        check=True,
+        capture_output=True,
+    )
     return subprocess.Popen(
         [
             PYTHON,
