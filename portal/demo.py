@@ -901,30 +901,8 @@ BULK_TITLES = {
     "inspection": [f"{t}{w}" for t in INSPECTION_TOPICS for w in INSPECTION_WORDS.values()],
     "app_task": [f"{a.name}：{ACTION_WORDS[a.actions[0]]}" for a in APPS],
 }
-ENTRY_COLUMNS = [
-    "id",
-    "log_id",
-    "kind",
-    "occurred_on",
-    "title",
-    "hours",
-    "meeting_format",
-    "meeting_role",
-    "relayed",
-    "repeat_topic",
-    "doc_channel",
-    "pages",
-    "report_back",
-    "inspection_label",
-    "materials_pages",
-    "rectification",
-    "conflicting_demand",
-    "app_id",
-    "app_action",
-    "duplicate_entry",
-    "created_at",
-    "updated_at",
-]
+# Every column of the entry table, in the model's order, so the bulk load follows the model.
+ENTRY_COLUMNS = [f.column for f in Entry._meta.concrete_fields]
 
 
 class BulkError(ValueError):
