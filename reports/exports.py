@@ -27,8 +27,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from portal import policy
-from portal.models import Department, Region, RegionLevel, Role
-from reports import stats
+from portal.models import Role
+from reports import stats, subjects
 from reports.api.views import parse_period
 from reports.rollup import KINDS
 
@@ -170,32 +170,18 @@ def _subject(request, dataset: Dataset):
         code = params.get("county") or (getattr(policy.home_county(user), "code", None))
         if not code:
             raise ValidationError({"county": [_("Give a county code.")]})
-        county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
-        if county is None:
-            raise Http404
-        if not policy.can_view_county(user, county):
-            raise PermissionDenied(_("This county is outside your scope."))
+        county = subjects.county_in_scope(user, code)
         return county, {}, [county.pk]
     if dataset.subject == "region":
         code = params.get("region") or (user.region.code if user.region_id else None)
         if not code:
             raise ValidationError({"region": [_("Give a region code.")]})
-        region = Region.objects.filter(code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE]).first()
-        if region is None:
-            raise Http404
-        if not policy.can_compare_region(user, region):
-            raise PermissionDenied(_("This region is outside your scope."))
-        counties = Region.objects.below(region).filter(level=RegionLevel.COUNTY)
-        return region, {}, counties.values_list("pk", flat=True)
+        region, county_ids = subjects.region_in_scope(user, code)
+        return region, {}, county_ids
     raw = params.get("department") or (str(user.department_id) if user.department_id else "")
     if not raw:
         raise ValidationError({"department": [_("Give a department id.")]})
-    department = Department.objects.filter(pk=int(raw)).first()
-    if department is None:
-        raise Http404
-    counties = policy.department_scope(user, department)
-    if counties is None:
-        raise PermissionDenied(_("This department is outside your scope."))
+    department, counties = subjects.department_in_scope(user, raw)
     return department, {"counties": counties}, counties.values_list("pk", flat=True)
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from portal import policy
 from portal import weeks as isoweeks
 from portal.models import Department, Kind, Region, RegionLevel, Role
-from reports import extras, stats
+from reports import extras, stats, subjects
 from reports.rollup import KINDS, WORK_WEEK_HOURS
 
 TOP_DEPARTMENTS = 10
@@ -182,16 +182,6 @@ def home(request):
 # ---------------------------------------------------------------------------- county
 
 
-def _county_for(request, code) -> Region:
-    # One query on the allowed path: look the county up within the reader's scope; only a miss
-    # asks whether it exists at all (404) or is someone else's (403).
-    county = policy.visible_counties(request.user).filter(code=code).select_related("parent").first()
-    if county is None:
-        get_object_or_404(Region, code=code, level=RegionLevel.COUNTY)
-        raise PermissionDenied(_("This county is outside your scope."))
-    return county
-
-
 def _chart_weeks(weeks_answer) -> dict:
     """Weekly series for the trend and indicator charts (null where a week is suppressed)."""
     rows = weeks_answer["results"]
@@ -206,7 +196,7 @@ def _chart_weeks(weeks_answer) -> dict:
 
 @login_required
 def county(request, code):
-    county = _county_for(request, code)
+    county = subjects.county_in_scope(request.user, code)
     try:
         period = _period(request)
     except BadPeriod as error:
@@ -254,7 +244,7 @@ def _county(county, period) -> dict:
 
 @login_required
 def township(request, code, township_code):
-    county = _county_for(request, code)
+    county = subjects.county_in_scope(request.user, code)
     township = get_object_or_404(Region, code=township_code, level=RegionLevel.TOWNSHIP, parent=county)
     try:
         period = _period(request)
@@ -286,21 +276,13 @@ def township(request, code, township_code):
 # ---------------------------------------------------------------------------- region
 
 
-def _region_for(request, code) -> Region:
-    region = get_object_or_404(Region, code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE])
-    if not policy.can_compare_region(request.user, region):
-        raise PermissionDenied(_("This region is outside your scope."))
-    return region
-
-
 @login_required
 def region(request, code):
-    region = _region_for(request, code)
+    region, counties = subjects.region_in_scope(request.user, code)
     try:
         period = _period(request)
     except BadPeriod as error:
         return _bad_period(request, str(error), region.name)
-    counties = list(Region.objects.below(region).counties().values_list("pk", flat=True))
 
     def build():
         answer = stats.region_counties(region, period, counties=Region.objects.filter(pk__in=counties))
@@ -328,7 +310,7 @@ def region(request, code):
 
 @login_required
 def league(request, code):
-    region = _region_for(request, code)
+    region, counties = subjects.region_in_scope(request.user, code)
     year = request.GET.get("year", "").strip() or isoweeks.week_year(isoweeks.current_week())
     try:
         year_ok = isoweeks.parse_period(year).kind == "year"
@@ -336,7 +318,6 @@ def league(request, code):
         year_ok = False
     if not year_ok:
         return _bad_period(request, _("Give a year such as 2026."), region.name)
-    counties = list(Region.objects.below(region).counties().values_list("pk", flat=True))
 
     def build():
         table = extras.region_departments(region, year, Region.objects.filter(pk__in=counties))

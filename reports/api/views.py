@@ -5,7 +5,6 @@ parameters), the subject exists (else 404) and is within the user's scope (else 
 `period` parameter is validated (else 400 with a field message).
 """
 
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,8 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import policy, weeks
-from portal.models import Department, Region, RegionLevel, Role
-from reports import stats
+from portal.models import Role
+from reports import stats, subjects
 from reports.api import serializers
 
 
@@ -56,11 +55,6 @@ def parse_period(request) -> weeks.Period:
         ) from None
 
 
-def _is_id(value: str) -> bool:
-    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
-    return value.isascii() and value.isdigit() and len(value) <= 18
-
-
 class _StatsView(APIView):
     permission_classes = [IsAuthenticated]
     roles: tuple = ()
@@ -76,11 +70,7 @@ class _CountyView(_StatsView):
     selector = None
 
     def get(self, request, code):
-        county = Region.objects.filter(code=code, level=RegionLevel.COUNTY).first()
-        if county is None:
-            raise Http404
-        if not policy.can_view_county(request.user, county):
-            raise PermissionDenied(_("This county is outside your scope."))
+        county = subjects.county_in_scope(request.user, code)
         return Response(stats.cached(type(self).selector, county, parse_period(request), [county.pk]))
 
 
@@ -132,14 +122,9 @@ class RegionCountiesView(_StatsView):
         description="County comparison below a city or province, with the region total.",
     )
     def get(self, request, code):
-        region = Region.objects.filter(code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE]).first()
-        if region is None:
-            raise Http404
-        if not policy.can_compare_region(request.user, region):
-            raise PermissionDenied(_("This region is outside your scope."))
+        region, county_ids = subjects.region_in_scope(request.user, code)
         period = parse_period(request)
-        counties = Region.objects.below(region).filter(level=RegionLevel.COUNTY).values_list("pk", flat=True)
-        return Response(stats.cached(stats.region_counties, region, period, counties))
+        return Response(stats.cached(stats.region_counties, region, period, county_ids))
 
 
 class DepartmentCountiesView(_StatsView):
@@ -154,12 +139,7 @@ class DepartmentCountiesView(_StatsView):
         ),
     )
     def get(self, request, id):
-        department = Department.objects.filter(pk=int(id)).first() if _is_id(id) else None
-        if department is None:
-            raise Http404
-        counties = policy.department_scope(request.user, department)
-        if counties is None:
-            raise PermissionDenied(_("This department is outside your scope."))
+        department, counties = subjects.department_in_scope(request.user, id)
         period = parse_period(request)
         county_ids = counties.values_list("pk", flat=True)
         return Response(
