@@ -20,9 +20,10 @@ COPY templates ./templates
 COPY static ./static
 COPY locale ./locale
 
-# collectstatic loads the settings, which demand a SECRET_KEY when DEBUG is off: a placeholder
-# given to this one command only, so it is never baked into the image's environment.
-RUN SECRET_KEY=collectstatic-build-placeholder DATABASE_URL=sqlite:////tmp/build.sqlite3 \
+# collectstatic loads the settings, which demand a SECRET_KEY and a BURDEN_PERTURBATION_KEY when
+# DEBUG is off: placeholders given to this one command only, never baked into the image's environment.
+RUN SECRET_KEY=collectstatic-build-placeholder BURDEN_PERTURBATION_KEY=collectstatic-build-placeholder \
+        DATABASE_URL=sqlite:////tmp/build.sqlite3 \
         python manage.py collectstatic --no-input --verbosity 0 \
     && rm -f /tmp/build.sqlite3
 

@@ -19,10 +19,14 @@ run: $(VENV)/.installed
 	@echo "Portal: http://127.0.0.1:8000/  (demo logins are printed above)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
+# Tests run with DEBUG off, which needs both secrets: throwaway ones unless given.
+TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-$$RANDOM$$RANDOM} \
+	BURDEN_PERTURBATION_KEY=$${BURDEN_PERTURBATION_KEY:-test-$$RANDOM$$RANDOM}
+
 test: $(VENV)/.installed lint
-	SECRET_KEY=$${SECRET_KEY:-test-$$RANDOM$$RANDOM} $(PY) manage.py check
-	SECRET_KEY=$${SECRET_KEY:-test-$$RANDOM$$RANDOM} $(PY) manage.py makemigrations --check --dry-run
-	SECRET_KEY=$${SECRET_KEY:-test-$$RANDOM$$RANDOM} $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) manage.py check
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

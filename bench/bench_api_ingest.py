@@ -36,6 +36,7 @@ def _env(db):
         os.environ,
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db}",
         SECRET_KEY="bench-not-secret",
+        BURDEN_PERTURBATION_KEY="bench-not-secret",
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         LOG_LEVEL="ERROR",

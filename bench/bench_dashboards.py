@@ -34,6 +34,7 @@ ENV = {
     "DATABASE_URL": DATABASE_URL,
     "DB_CONN_MAX_AGE": "600",
     "SECRET_KEY": "bench-only-secret-key-not-for-production",
+    "BURDEN_PERTURBATION_KEY": "bench-only-perturbation-key",
     "DEBUG": "0",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_SETTINGS_MODULE": "dashboards_settings",

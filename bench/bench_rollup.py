@@ -40,6 +40,7 @@ def _setup_django():
     os.environ["DATABASE_URL"] = DATABASE_URL
     os.environ["REDIS_URL"] = REDIS_URL
     os.environ.setdefault("SECRET_KEY", "bench-only-secret")
+    os.environ.setdefault("BURDEN_PERTURBATION_KEY", "bench-only-secret")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings"
     sys.path.insert(0, str(ROOT))

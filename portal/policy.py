@@ -1,7 +1,7 @@
 """Who may do and see what: the one place pages, the API and exports ask.
 
 DESIGN.md "Roles and what each may see". Raw entries are only ever a cadre's own; everything
-above the cadre is an aggregate, scoped here and suppressed by reports.suppression.
+above the cadre is an aggregate, scoped here and protected by reports.protection.
 """
 
 from portal.models import Department, Region, RegionLevel, Role

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
     env_bool,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -25,26 +26,35 @@ VAR_DIR = BASE_DIR / "var"
 DEBUG = env_bool("DEBUG", False)
 
 
-def _secret_key() -> str:
-    key = env_str("SECRET_KEY")
+def _secret(name: str, filename: str) -> str:
+    key = env_str(name)
     if key:
         return key
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    # Development only: a random key kept on disk so sessions survive a restart, never a
-    # key written into the source.
+        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off")
+    # Development only: a random key kept on disk so it survives a restart, never a key
+    # written into the source.
     VAR_DIR.mkdir(exist_ok=True)
-    path = VAR_DIR / "dev-secret-key"
+    path = VAR_DIR / filename
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
+SECRET_KEY = _secret("SECRET_KEY", "dev-secret-key")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 BURDEN_MIN_GROUP = env_int("BURDEN_MIN_GROUP", 5, minimum=1)
+# Reporter protection (DESIGN.md; reports.protection). The key draws every record key: it is
+# never served, logged or exported, and changing it redraws every figure's noise.
+BURDEN_PERTURBATION_KEY = _secret("BURDEN_PERTURBATION_KEY", "dev-perturbation-key")
+BURDEN_PERTURBATION = env_bool("BURDEN_PERTURBATION", True)
+if not BURDEN_PERTURBATION and not DEBUG:
+    raise ImproperlyConfigured("BURDEN_PERTURBATION=0 gives exact figures: it is refused unless DEBUG=1")
+BURDEN_NOISE_SCALE = env_float("BURDEN_NOISE_SCALE", 0.5, minimum=0)
+BURDEN_NOISE_FLOOR_HOURS = env_float("BURDEN_NOISE_FLOOR_HOURS", 8, minimum=0)
+BURDEN_WEEK_CLOSES_AFTER_HOURS = env_float("BURDEN_WEEK_CLOSES_AFTER_HOURS", 36, minimum=0)
 # Yuan per hour of a cadre's time, by the level of the unit they serve (Standard Cost Model
 # pricing of administrative burden on the county dashboard).
 BURDEN_WAGE_TARIFF = {

@@ -1,4 +1,4 @@
-"""ISO weeks and the fixed period buckets (week, quarter, year), reckoned in Asia/Shanghai.
+"""ISO weeks and the fixed period buckets (week, month, quarter, year), reckoned in Asia/Shanghai.
 
 Pure functions with no database access; everything that speaks of a week goes through here.
 """
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 # ASCII digits and \A..\Z: `\d` takes any Unicode digit and `$` matches before a final newline.
 WEEK_RE = re.compile(r"\A([0-9]{4})-W([0-9]{2})\Z")
+MONTH_RE = re.compile(r"\A([0-9]{4})-M(0[1-9]|1[0-2])\Z")
 QUARTER_RE = re.compile(r"\A([0-9]{4})-Q([1-4])\Z")
 YEAR_RE = re.compile(r"\A([0-9]{4})\Z")
 # The years the portal can speak of; far outside them the calendar arithmetic overflows.
@@ -78,15 +79,29 @@ def week_quarter(week: str) -> str:
     return f"{thursday.year:04d}-Q{(thursday.month - 1) // 3 + 1}"
 
 
+def week_month(week: str) -> str:
+    """The month a week belongs to: that of its Thursday, written 2026-M11."""
+    thursday = week_thursday(week)
+    return f"{thursday.year:04d}-M{thursday.month:02d}"
+
+
 def week_year(week: str) -> str:
     return f"{week_thursday(week).year:04d}"
 
 
+def last_closed_week(now: dt.datetime, closes_after_hours: float) -> str:
+    """The latest week closed at `now` (an aware datetime): a week closes `closes_after_hours`
+    after its Sunday ends, in the portal's time zone (36 hours: Tuesday noon)."""
+    moment = timezone.localtime(now) - dt.timedelta(hours=closes_after_hours)
+    # The week holding `moment` has not ended by then; the one before it has.
+    return shift_week(week_of(moment.date()), -1)
+
+
 @dataclass(frozen=True)
 class Period:
-    """A fixed bucket: an ISO week, a quarter or a year."""
+    """A fixed bucket: an ISO week, a month, a quarter or a year."""
 
-    kind: str  # "week", "quarter" or "year"
+    kind: str  # "week", "month", "quarter" or "year"
     label: str
 
     @property
@@ -94,7 +109,11 @@ class Period:
         """Every ISO week of the bucket, in order (a week belongs where its Thursday falls)."""
         if self.kind == "week":
             return [self.label]
-        if self.kind == "quarter":
+        if self.kind == "month":
+            year, month = int(self.label[:4]), int(self.label[-2:])
+            first = dt.date(year, month, 1)
+            last = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(1)
+        elif self.kind == "quarter":
             year, quarter = int(self.label[:4]), int(self.label[-1])
             first = dt.date(year, 3 * quarter - 2, 1)
             last = dt.date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1) - dt.timedelta(1)
@@ -114,29 +133,50 @@ class Period:
         return [w for w in self.weeks if w <= week]
 
     @property
+    def year(self) -> str:
+        """The year the bucket belongs to (a week's: that of its Thursday)."""
+        return week_year(self.label) if self.kind == "week" else self.label[:4]
+
+    @property
     def parts(self) -> list["Period"]:
-        """Sub-buckets: a year's quarters, a quarter's weeks; a week has none."""
+        """Sub-buckets: a year's quarters, a quarter's or a month's weeks; a week has none."""
         if self.kind == "year":
             return [Period("quarter", f"{self.label}-Q{q}") for q in range(1, 5)]
-        if self.kind == "quarter":
+        if self.kind in ("quarter", "month"):
             return [Period("week", w) for w in self.weeks]
         return []
 
+    @property
+    def previous(self) -> "Period":
+        """The bucket of the same kind just before this one."""
+        if self.kind == "week":
+            return Period("week", shift_week(self.label, -1))
+        year = int(self.label[:4])
+        if self.kind == "month":
+            month = int(self.label[-2:])
+            return Period("month", f"{year - (month == 1):04d}-M{(month - 2) % 12 + 1:02d}")
+        if self.kind == "quarter":
+            quarter = int(self.label[-1])
+            return Period("quarter", f"{year - (quarter == 1):04d}-Q{(quarter - 2) % 4 + 1}")
+        return Period("year", f"{year - 1:04d}")
+
 
 def parse_period(label: str) -> Period:
-    """Parse `2026-W47`, `2026-Q4` or `2026`; raise ValueError for anything else."""
+    """Parse `2026-W47`, `2026-M11`, `2026-Q4` or `2026`; raise ValueError for anything else."""
     label = label or ""
     if WEEK_RE.match(label):
         parse_week(label)
         return Period("week", label)
-    year = QUARTER_RE.match(label) or YEAR_RE.match(label)
-    if year and not FIRST_YEAR <= int(year.group(1)) <= LAST_YEAR:
-        raise ValueError(f"no such year: {label!r}")
-    if QUARTER_RE.match(label):
-        return Period("quarter", label)
-    if YEAR_RE.match(label):
-        return Period("year", label)
-    raise ValueError(f"period must be a week (2026-W47), a quarter (2026-Q4) or a year (2026): {label!r}")
+    for kind, pattern in (("month", MONTH_RE), ("quarter", QUARTER_RE), ("year", YEAR_RE)):
+        match = pattern.match(label)
+        if match:
+            if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+                raise ValueError(f"no such year: {label!r}")
+            return Period(kind, label)
+    raise ValueError(
+        "period must be a week (2026-W47), a month (2026-M11), a quarter (2026-Q4) "
+        f"or a year (2026): {label!r}"
+    )
 
 
 def current_quarter() -> Period:

@@ -1,4 +1,4 @@
-"""Exports: the stats answers as files (CSV, Excel, JSON), streamed, per role, same suppression.
+"""Exports: the stats answers as files (CSV, Excel, JSON), streamed, per role, protected alike.
 
 `GET /api/v1/exports/<dataset>.<csv|xlsx|json>?county=|region=|department=&period=`. Each dataset
 is one reports.stats answer flattened to rows (its parts, then its total where it has one), so a

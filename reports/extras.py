@@ -8,7 +8,7 @@ at least BURDEN_MIN_GROUP distinct reporters; permission is the caller's (portal
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from portal import weeks as isoweeks
 from portal.models import (
@@ -23,7 +23,7 @@ from portal.models import (
     User,
     WeeklyLog,
 )
-from reports import loading, recommend, stats
+from reports import loading, protection, recommend, stats
 from reports.models import (
     EXTRAS,
     DepartmentWeekStat,
@@ -34,7 +34,7 @@ from reports.models import (
     ReporterTitleWeek,
     ReporterWeek,
 )
-from reports.suppression import Part, min_group, suppress_parts
+from reports.protection import min_group
 
 _COLUMNS = {
     "logs": recommend.LOG_COLUMNS,
@@ -86,10 +86,11 @@ def load_raw(county_ids, weeks=None) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def replace(county_ids, weeks=None) -> None:
+def replace(county_ids, weeks=None, record_keys=None) -> None:
     """Recompute the extras of these county-weeks and replace their rows. Call inside the rollup's
-    transaction, after its county lock is taken."""
-    frames = recommend.extras(**load_raw(county_ids, weeks))
+    transaction, after its county lock is taken; `record_keys` (cadre_id, week, record_key per
+    log, from the rollup's reporter_weeks frame) key the cost cells."""
+    frames = recommend.extras(**load_raw(county_ids, weeks), record_keys=record_keys)
     loading.delete_rows(EXTRAS.values(), county_ids, weeks)
     loading.write_frames(frames, EXTRAS)
 
@@ -97,49 +98,42 @@ def replace(county_ids, weeks=None) -> None:
 # ---------------------------------------------------------------------------- readers
 
 
-def _in_period(queryset, period: isoweeks.Period):
-    return queryset.filter(**{period.kind: period.label})
-
-
 def county_cost(county: Region, period: isoweeks.Period, total_suppressed: bool) -> dict:
-    """Cost in yuan of the county's reported hours over the period (Standard Cost Model), shown
-    only when every (week, township, cadre level) cell of the period is big enough (see
-    recommend.cost). Two queries whatever the number of entries."""
+    """Cost in yuan of the county's reported hours over the period's closed weeks (Standard Cost
+    Model): each cadre level's hours, perturbed as a cell of its own, times its wage. Shown
+    wherever the county total is; a level below the minimum group is priced inside the total but
+    not listed on its own. Two queries whatever the number of entries."""
     if total_suppressed:
         return {"suppressed": True, "yuan": None, "levels": None}
-    reporters = _in_period(ReporterWeek.objects.filter(county=county), period)
-    townships = {
-        (week, cadre_id): township_id
-        for week, cadre_id, township_id in reporters.values_list("week", "cadre_id", "township_id")
+    rows = ReporterLevelWeek.objects.filter(county=county, week__in=protection.closed_weeks(period))
+    levels = {
+        level: (cell.shown, protection.hours(cell, f"cost:{level}:hours", cell.hours))
+        for level, cell in stats.cells_of(rows, "level").items()
     }
-    rows = (
-        (week, townships.get((week, cadre_id)), level, cadre_id, hours)
-        for week, level, cadre_id, hours in _in_period(
-            ReporterLevelWeek.objects.filter(county=county), period
-        ).values_list("week", "level", "cadre_id", "hours_total")
-    )
-    return recommend.cost(rows, settings.BURDEN_WAGE_TARIFF, min_group())
+    return recommend.cost(levels, settings.BURDEN_WAGE_TARIFF)
 
 
 def recommendations(county: Region, period: isoweeks.Period) -> dict:
-    """Joint-inspection and county-list candidates and repeated meeting themes over the period:
-    which groups of at least min_group cadres, never how many (see reports.recommend)."""
+    """Joint-inspection and county-list candidates and repeated meeting themes over the period's
+    closed weeks: which groups of at least min_group cadres, never how many (see
+    reports.recommend)."""
     group = min_group()
+    weeks = protection.closed_weeks(period)
     inspections = recommend.joint_inspection_candidates(
-        _in_period(ReporterInspectionWeek.objects.filter(county=county), period).values_list(
+        ReporterInspectionWeek.objects.filter(county=county, week__in=weeks).values_list(
             "week", "department_id", "cadre_id"
         ),
         group,
-        period.weeks,
+        weeks,
     )
     items = recommend.county_list_candidates(
-        _in_period(ReporterDataItemWeek.objects.filter(county=county), period).values_list(
+        ReporterDataItemWeek.objects.filter(county=county, week__in=weeks).values_list(
             "app_id", "data_item_id", "cadre_id"
         ),
         group,
     )
     titles = recommend.repeated_titles(
-        _in_period(ReporterTitleWeek.objects.filter(county=county), period).values_list("title", "cadre_id"),
+        ReporterTitleWeek.objects.filter(county=county, week__in=weeks).values_list("title", "cadre_id"),
         group,
     )
     departments = Department.objects.in_bulk(
@@ -161,14 +155,13 @@ def recommendations(county: Region, period: isoweeks.Period) -> dict:
 
 
 def township_parts(county: Region, township: Region, period: isoweeks.Period) -> list[dict]:
-    """The township's row of the townships answer for each part of the period up to now (a
-    quarter's weeks, a year's quarters; a week is its own part), so every part is suppressed
-    exactly as the stats API would suppress it for that bucket."""
-    current = isoweeks.current_week()
-    parts = period.parts or [period]
+    """The township's row of the townships answer for each closed part of the period (a year's
+    quarters, a quarter's or a month's weeks; a week is its own part), each protected exactly as
+    the stats API protects that bucket."""
+    last = protection.last_closed_week()
     rows = []
-    for part in parts:
-        if part.weeks[0] > current:
+    for part in period.parts or [period]:
+        if part.weeks[0] > last:
             break
         answer = stats.county_townships(county, part)
         row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
@@ -177,53 +170,44 @@ def township_parts(county: Region, township: Region, period: isoweeks.Period) ->
 
 
 def region_departments(region: Region, year: str, counties) -> dict:
-    """The year-end department league table of a region: per issuing department the entries of
-    each kind it issued in the region's counties, their hours (split among joint issuers) and the
-    cadres who reported them; departments of fewer than min_group cadres are suppressed, and
-    beside the total the suppressed ones hold at least min_group cadres together."""
+    """The year-end department league table of a region over its closed weeks: per issuing
+    department named by at least min_group cadres (the others are not listed) the entries of each
+    kind it issued in the region's counties, their hours (split among joint issuers) and the
+    cadres who reported them, all perturbed as each department's own cells."""
     county_ids = list(counties.values_list("pk", flat=True))
-    weeks = isoweeks.Period("year", year).weeks
+    weeks = protection.closed_weeks(isoweeks.Period("year", year))
+    base = ReporterDepartmentWeek.objects.filter(county_id__in=county_ids, direct=True, week__in=weeks)
+    cells = {pk: cell for pk, cell in stats.cells_of(base, "department", "hours").items() if cell.shown}
+    kinds = ["meeting", "document", "inspection", "app_task"]
     sums = (
-        DepartmentWeekStat.objects.filter(county_id__in=county_ids, week__in=weeks, entries__gt=0)
-        .values("department_id")
-        .annotate(
-            entries=Sum("entries"),
-            meeting=Sum("entries_meeting"),
-            document=Sum("entries_document"),
-            inspection=Sum("entries_inspection"),
-            app_task=Sum("entries_app_task"),
-            hours=Sum("hours"),
+        DepartmentWeekStat.objects.filter(
+            county_id__in=county_ids, week__in=weeks, department_id__in=list(cells), entries__gt=0
         )
+        .values("department_id")
+        .annotate(entries=Sum("entries"), **{k: Sum(f"entries_{k}") for k in kinds})
         .order_by()
     )
-    sums = {row["department_id"]: row for row in sums}
-    base = ReporterDepartmentWeek.objects.filter(county_id__in=county_ids, direct=True, year=year)
-    distinct = {
-        row["department_id"]: row["n"]
-        for row in base.values("department_id").annotate(n=Count("cadre_id", distinct=True)).order_by()
-    }
-    departments = Department.objects.in_bulk(list(sums))
-    group = min_group()
-    total_reporters = base.aggregate(n=Count("cadre_id", distinct=True))["n"]
-    total_suppressed = total_reporters < group
-
-    def union(keys):
-        return base.filter(department_id__in=keys).aggregate(n=Count("cadre_id", distinct=True))["n"]
-
-    hidden = suppress_parts(
-        [Part(pk, distinct.get(pk, 0), departments[pk].code) for pk in sums],
-        group,
-        union=union,
-        total_suppressed=total_suppressed,
-    )
-    kinds = ["meeting", "document", "inspection", "app_task"]
+    departments = Department.objects.in_bulk(list(cells))
     results = []
-    for pk, row in sums.items():
-        entry = {"department": departments[pk], "suppressed": pk in hidden}
-        if pk not in hidden:
-            entry.update({k: row[k] for k in kinds})
-            entry.update(entries=row["entries"], hours=round(row["hours"], 2), reporters=distinct.get(pk, 0))
+    for row in sums:
+        pk = row["department_id"]
+        cell, tag = cells[pk], f"department:{pk}:"
+        entry = {"department": departments[pk], "suppressed": False}
+        # The same measure names as the county departments answer: a region of one county shows
+        # the same numbers there and here.
+        entry.update({k: protection.count(cell, f"{tag}entries_{k}", row[k]) for k in kinds})
+        entry.update(
+            entries=protection.count(cell, f"{tag}entries", row["entries"]),
+            hours=round(protection.hours(cell, f"{tag}hours", cell.hours), 2),
+            reporters=protection.reporters(cell, f"{tag}reporters", cell.reporters),
+        )
         results.append(entry)
-    results.sort(key=lambda r: (r["suppressed"], -(r.get("hours") or 0), r["department"].code))
-    total = {"suppressed": total_suppressed, "reporters": None if total_suppressed else total_reporters}
-    return {"year": year, "min_group": group, "results": results, "total": total}
+    results.sort(key=lambda r: (-r["hours"], r["department"].code))
+    filers = stats.cells_of(
+        ReporterWeek.objects.filter(county_id__in=county_ids, week__in=weeks, entries__gt=0)
+    ).get(None, protection.EMPTY)
+    total = {
+        "suppressed": not filers.shown,
+        "reporters": protection.reporters(filers, "filers", filers.reporters) if filers.shown else None,
+    }
+    return {"year": year, "min_group": min_group(), "results": results, "total": total}

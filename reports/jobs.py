@@ -11,6 +11,7 @@ commit, then re-inserts it and announces it again, so a change is never lost nor
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
@@ -41,10 +42,11 @@ def _rollup(county_ids: list[int], weeks: list[str] | None) -> None:
     with transaction.atomic():
         loading.lock_counties(county_ids)
         claimed = _claim(county_ids, weeks)
-        frames = rollup(**loading.load_raw(county_ids, weeks))
+        frames = rollup(**loading.load_raw(county_ids, weeks), key=settings.BURDEN_PERTURBATION_KEY.encode())
         loading.delete_derived(county_ids, weeks)
         loading.write_derived(frames, timezone.now())
-        extras.replace(county_ids, weeks)  # dashboard extras, same transaction
+        # Dashboard extras, same transaction; the cost cells need the logs' record keys.
+        extras.replace(county_ids, weeks, record_keys=frames["reporter_weeks"])
         _release(claimed)
 
 

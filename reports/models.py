@@ -119,6 +119,9 @@ class ReporterWeek(models.Model):
     cadre_id = models.BigIntegerField()
     entries = models.IntegerField(default=0)
     hours_total = models.FloatField(default=0)
+    # The log's record key in [0, 2**32) (reports.rollup.record_keys), never served: a cell's key
+    # is the sum of its rows' keys, from which reports.protection draws the cell's noise.
+    record_key = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -138,6 +141,11 @@ class ReporterDepartmentWeek(models.Model):
     cadre_id = models.BigIntegerField()
     department = models.ForeignKey(**{**_INTERNAL_FK, "to": Department})
     direct = models.BooleanField(default=True)
+    # The cadre's hours that week falling on this department (`hours`, 0 unless direct) and on it
+    # or its divisions (`tree_hours`), and the log's record key: what protection needs per cell.
+    hours = models.FloatField(default=0)
+    tree_hours = models.FloatField(default=0)
+    record_key = models.BigIntegerField(default=0)
 
     class Meta:
         # No unique constraint: the rollup writes each (county, week, cadre, department) once under
@@ -181,6 +189,7 @@ class ReporterLevelWeek(models.Model):
     cadre_id = models.BigIntegerField()
     level = models.CharField(max_length=10)
     hours_total = models.FloatField(default=0)
+    record_key = models.BigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["county", "year", "quarter"], name="reporterlevelweek_bucket")]

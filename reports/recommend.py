@@ -41,18 +41,29 @@ def _on_logs(frame: pd.DataFrame, logs: pd.DataFrame) -> pd.DataFrame:
 
 
 def extras(
-    logs: pd.DataFrame, inspections: pd.DataFrame, data_items: pd.DataFrame, titles: pd.DataFrame
+    logs: pd.DataFrame,
+    inspections: pd.DataFrame,
+    data_items: pd.DataFrame,
+    titles: pd.DataFrame,
+    record_keys: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The internal extras tables for the county-weeks whose submitted logs are given.
 
     logs: one row per submitted log with the cadre's level and the log's hours; inspections: one
     row per (inspection entry, issuing department); data_items: one row per (app task, data item);
-    titles: one row per meeting.
+    titles: one row per meeting; record_keys: each log's record key by (cadre_id, week).
     """
     logs = logs.astype({"week": "object"})
     keys = ["county_id", "week", "cadre_id"]
 
-    levels = _with_buckets(logs[[*keys, "level", "hours_total"]])
+    levels = logs[[*keys, "level", "hours_total"]]
+    if record_keys is not None and len(levels):
+        known = record_keys[["cadre_id", "week", "record_key"]].astype({"week": "object"})
+        levels = levels.merge(known, how="left", on=["cadre_id", "week"])
+        levels["record_key"] = levels["record_key"].fillna(0).astype("int64")
+    else:
+        levels = levels.assign(record_key=0)
+    levels = _with_buckets(levels)
 
     linked = _on_logs(inspections, logs)
     linked["share"] = linked["hours"].astype("float64") / linked.groupby("entry_id")["entry_id"].transform(
@@ -87,29 +98,25 @@ def extras(
 # ---------------------------------------------------------------------------- reading side
 
 
-def cost(rows, tariff: dict[str, float], group: int) -> dict:
-    """Standard Cost Model price of a period: hours of each cadre level x its hourly wage.
+def cost(levels: dict[str, tuple[bool, float]], tariff: dict[str, float]) -> dict:
+    """Standard Cost Model price of a period: each cadre level's (perturbed) hours x its wage.
 
-    `rows`: (week, township_id, level, cadre_id, hours) per reporter-week. With public tariffs the
-    yuan beside the hours total solves each level's hours, and the level split crosses the
-    township split and the week/quarter/year chain. So the price is shown only when every
-    non-empty (week, township, level) cell of the period holds at least `group` distinct cadres:
-    then anything solvable from it is a sum of such cells, each a group of at least `group`.
+    `levels`: {level: (shown, hours)}. Every level is priced into the total; only levels of at
+    least the minimum group (shown) are listed with their hours.
     """
-    frame = pd.DataFrame(list(rows), columns=["week", "township_id", "level", "cadre_id", "hours"])
-    cells = frame.groupby(["week", "township_id", "level"], dropna=False)["cadre_id"].nunique()
-    if frame.empty or (cells < group).any():
+    if not levels:
         return {"suppressed": True, "yuan": None, "levels": None}
-    per_level = frame.groupby("level").agg(hours=("hours", "sum"))
-    levels = {
+    listed = {
         level: {
-            "hours": round(float(row.hours), 2),
+            "hours": round(hours, 2),
             "wage": tariff.get(level, 0),
-            "yuan": round(float(row.hours) * tariff.get(level, 0), 2),
+            "yuan": round(hours * tariff.get(level, 0), 2),
         }
-        for level, row in per_level.iterrows()
+        for level, (shown, hours) in sorted(levels.items())
+        if shown
     }
-    return {"suppressed": False, "yuan": round(sum(v["yuan"] for v in levels.values()), 2), "levels": levels}
+    yuan = sum(hours * tariff.get(level, 0) for level, (_shown, hours) in levels.items())
+    return {"suppressed": False, "yuan": round(yuan, 2), "levels": listed}
 
 
 def fortnight(week: str) -> str:

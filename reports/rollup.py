@@ -10,9 +10,15 @@ Inputs (only submitted logs; reports.loading builds them):
 `rollup()` returns one DataFrame per derived table (see reports.models.DERIVED), with the models'
 column names. Shares are not computed here: numerators and denominators are stored so any period
 aggregates exactly; `shares()` turns summed rows into the served ratios.
+
+Each submitted log also gets its record key (DESIGN.md "Reporter protection", rule 2): a keyed
+hash of (cadre, week, digest of the week's measured content), so reports.protection can perturb
+every cell from the sum of its rows' keys.
 """
 
 import datetime as dt
+import hashlib
+import hmac
 
 import numpy as np
 import pandas as pd
@@ -60,11 +66,22 @@ ENTRY_INPUT_COLUMNS = [
 ]
 
 
+# Record keys are integers in [0, 2**32): a cell key is their sum modulo 2**32, exact in SQL.
+RECORD_KEY_MODULUS = 2**32
+# What the digest covers: every column a measure reads. A change that moves no figure (a title,
+# a date within the week) keeps the key, so it cannot be used to redraw a cell's noise.
+DIGEST_COLUMNS = ENTRY_INPUT_COLUMNS[2:]
+
+
 def week_buckets(week: str) -> tuple[str, str]:
     """(quarter, year) of an ISO week: those of its Thursday."""
     year, number = int(week[:4]), int(week[-2:])
     thursday = dt.date.fromisocalendar(year, number, 4)
     return f"{thursday.year:04d}-Q{(thursday.month - 1) // 3 + 1}", f"{thursday.year:04d}"
+
+
+_FLAG_COLUMNS = {"relayed", "repeat_topic", "rectification", "duplicate_entry"}
+_NUMBER_COLUMNS = {"hours", "materials_pages"}
 
 
 def _flag(series) -> pd.Series:
@@ -107,7 +124,8 @@ def reporter_weeks(logs: pd.DataFrame, per_entry: pd.DataFrame) -> pd.DataFrame:
     """One row per submitted log with its summed measures; a log without entries has zeros."""
     sums = per_entry.drop(columns="entry_id").groupby("log_id", sort=False).sum()
     sums["entries"] = sums[ENTRY_COLUMNS].sum(axis=1)
-    frame = logs[LOG_COLUMNS].merge(sums, how="left", left_on="log_id", right_index=True)
+    columns = [c for c in [*LOG_COLUMNS, "record_key"] if c in logs.columns]
+    frame = logs[columns].merge(sums, how="left", left_on="log_id", right_index=True)
     columns = [*MEASURE_COLUMNS, "entries"]
     frame[columns] = frame[columns].fillna(0)
     for column in [*ENTRY_COLUMNS, *NUMERATOR_COLUMNS, "entries"]:
@@ -166,13 +184,14 @@ def department_measures(
         tree_entries=("entry_id", "size"), tree_hours=("share", "sum")
     )
 
-    present_tree = up[["county_id", "week", "cadre_id", "department_id"]].drop_duplicates()
-    present_direct = linked[["county_id", "week", "cadre_id", "department_id"]].drop_duplicates()
-    present_direct = present_direct.assign(direct=True)
-    presence = present_tree.merge(
-        present_direct, how="left", on=["county_id", "week", "cadre_id", "department_id"]
-    )
-    presence["direct"] = presence["direct"].fillna(False).astype(bool)
+    # Per cadre-week and department: its hours there (direct, and with divisions), so the
+    # protection module knows each cell's largest single contribution.
+    person = ["county_id", "week", "cadre_id", "department_id"]
+    present_tree = up.groupby(person, sort=False, observed=True)["share"].sum().rename("tree_hours")
+    present_direct = linked.groupby(person, sort=False, observed=True)["share"].sum().rename("hours")
+    presence = present_tree.reset_index().merge(present_direct.reset_index(), how="left", on=person)
+    presence["direct"] = presence["hours"].notna()
+    presence["hours"] = presence["hours"].fillna(0.0)
 
     reporters = presence[presence["direct"]].groupby(keys, observed=True).size().rename("reporters")
     tree_reporters = presence.groupby(keys, observed=True).size().rename("tree_reporters")
@@ -180,8 +199,68 @@ def department_measures(
     weeks = weeks.fillna(0).reset_index()
     for column in ["entries", *ENTRY_COLUMNS, "reporters", "tree_entries", "tree_reporters"]:
         weeks[column] = weeks[column].astype("int64")
-    presence = presence[["county_id", "week", "cadre_id", "department_id", "direct"]]
+    presence = presence[[*person, "direct", "hours", "tree_hours"]]
     return weeks[[*keys, *DEPARTMENT_COLUMNS]], presence
+
+
+def _mix(values) -> np.ndarray:
+    """splitmix64's finalizer: a fixed 64-bit hash of unsigned integers, the same in every numpy
+    and pandas version (pandas' own object hashing is not promised to stay)."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(values, dtype=np.uint64) + np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
+
+
+def _column_codes(series: pd.Series) -> np.ndarray:
+    """A stable unsigned code per value: numbers by value, text by a hash of its UTF-8 bytes."""
+    if series.name in _NUMBER_COLUMNS:
+        numbers = pd.to_numeric(series).astype("float64").to_numpy()
+        # Hours have at most 2 decimals; 1e4 keeps them exact as integers whatever the driver.
+        return np.where(np.isnan(numbers), -1, np.round(numbers * 10_000)).astype(np.int64).view(np.uint64)
+    categorical = series.astype("category")
+    hashes = [
+        int.from_bytes(hashlib.blake2b(str(v).encode(), digest_size=8).digest())
+        for v in categorical.cat.categories
+    ]
+    # Code -1 (a null) takes the last slot: 0.
+    return np.array([*hashes, 0], dtype=np.uint64)[categorical.cat.codes.to_numpy()]
+
+
+def log_digests(logs: pd.DataFrame, entries: pd.DataFrame, links: pd.DataFrame) -> np.ndarray:
+    """Per log (in `logs` order) a 64-bit digest of its entries' measured content and issuing
+    departments, independent of entry order and ids; a log without entries has digest 0."""
+    entry_ids = entries["entry_id"].to_numpy()
+    digest = np.zeros(len(entries), dtype=np.uint64)
+    for position, column in enumerate(DIGEST_COLUMNS):
+        codes = (
+            _flag(entries[column]).to_numpy() if column in _FLAG_COLUMNS else _column_codes(entries[column])
+        )
+        with np.errstate(over="ignore"):
+            digest = _mix(digest ^ (_mix(codes) + np.uint64(position)))
+    if len(links):
+        where = pd.Index(entry_ids).get_indexer(links["entry_id"].to_numpy())
+        found = where >= 0
+        signature = np.zeros(len(entries), dtype=np.uint64)
+        # Adding per-department hashes makes the set of issuers order-free; np.add wraps at 2**64.
+        np.add.at(signature, where[found], _mix(links["department_id"].to_numpy()[found].astype(np.uint64)))
+        digest = _mix(digest ^ signature)
+    out = np.zeros(len(logs), dtype=np.uint64)
+    if len(entries):
+        where = pd.Index(logs["log_id"].to_numpy()).get_indexer(entries["log_id"].to_numpy())
+        found = where >= 0
+        np.add.at(out, where[found], _mix(digest[found]))
+    return out
+
+
+def record_keys(logs: pd.DataFrame, digests: np.ndarray, key: bytes) -> np.ndarray:
+    """Per log an integer in [0, 2**32): HMAC-SHA256 under `key` of (cadre, week, digest)."""
+    keys = np.empty(len(logs), dtype=np.int64)
+    for index, (cadre, week, digest) in enumerate(zip(logs["cadre_id"], logs["week"], digests, strict=True)):
+        message = f"{int(cadre)}:{week}:{int(digest)}".encode()
+        keys[index] = int.from_bytes(hmac.new(key, message, hashlib.sha256).digest()[:4])
+    return keys
 
 
 def _with_buckets(frame: pd.DataFrame) -> pd.DataFrame:
@@ -195,14 +274,23 @@ def _with_buckets(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def rollup(
-    logs: pd.DataFrame, entries: pd.DataFrame, links: pd.DataFrame, departments: pd.DataFrame
+    logs: pd.DataFrame,
+    entries: pd.DataFrame,
+    links: pd.DataFrame,
+    departments: pd.DataFrame,
+    key: bytes = b"",
 ) -> dict[str, pd.DataFrame]:
-    """Every derived table for the county-weeks whose submitted logs are given."""
+    """Every derived table for the county-weeks whose submitted logs are given; `key` draws
+    the record keys (settings.BURDEN_PERTURBATION_KEY in production)."""
     logs = logs.astype({"week": "object"})
+    logs = logs.assign(record_key=record_keys(logs, log_digests(logs, entries, links), key))
     per_entry = entry_measures(entries)
     per_log = reporter_weeks(logs, per_entry)
     department_weeks, presence = department_measures(per_entry, logs, links, department_tree(departments))
-    reporters = per_log[["county_id", "week", "township_id", "cadre_id", "entries", "hours_total"]]
+    presence = presence.merge(logs[["cadre_id", "week", "record_key"]], on=["cadre_id", "week"])
+    reporters = per_log[
+        ["county_id", "week", "township_id", "cadre_id", "entries", "hours_total", "record_key"]
+    ]
     return {
         "county_weeks": _cells(per_log, ["county_id", "week"]),
         "township_weeks": _cells(per_log, ["county_id", "week", "township_id"]),

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from portal import policy
 from portal import weeks as isoweeks
 from portal.models import Department, Kind, Region, RegionLevel, Role
-from reports import extras, stats, subjects
+from reports import extras, protection, stats, subjects
+from reports.api.views import PERIOD_HELP
 from reports.rollup import KINDS, WORK_WEEK_HOURS
 
 TOP_DEPARTMENTS = 10
@@ -79,33 +80,40 @@ def _period(request) -> isoweeks.Period:
     try:
         return isoweeks.parse_period(label)
     except ValueError:
-        raise BadPeriod(_("Give a week (2026-W47), a quarter (2026-Q4) or a year (2026).")) from None
+        raise BadPeriod(PERIOD_HELP) from None
 
 
 def period_choices(selected: isoweeks.Period) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The picker's fixed buckets: recent years, quarters and weeks up to now, and the selected one."""
-    week = isoweeks.current_week()
-    year = int(isoweeks.week_year(week))
-    quarter = isoweeks.week_quarter(week)
+    """The picker's fixed buckets that hold a closed week: recent years, quarters, months and
+    weeks, and the selected one."""
+    last = protection.last_closed_week()
+    year = int(isoweeks.week_year(last))
     years = [str(y) for y in range(year, year - 3, -1)]
     quarters = [f"{y}-Q{q}" for y in range(year, year - 2, -1) for q in range(4, 0, -1)]
-    quarters = [q for q in quarters if q <= quarter]
-    weeks = [isoweeks.shift_week(week, -n) for n in range(0, 16)]
+    quarters = [q for q in quarters if q <= isoweeks.week_quarter(last)]
+    months = [f"{y}-M{m:02d}" for y in range(year, year - 2, -1) for m in range(12, 0, -1)]
+    months = [m for m in months if m <= isoweeks.week_month(last)][:12]
+    weeks = [isoweeks.shift_week(last, -n) for n in range(0, 16)]
     groups = [
         (
             _("Quarter"),
             [(q, _("%(year)s Q%(quarter)s") % {"year": q[:4], "quarter": q[-1]}) for q in quarters],
         ),
+        (_("Month"), [(m, _month_words(m)) for m in months]),
         (_("Year"), [(y, _("%(year)s") % {"year": y}) for y in years]),
         (_("Week"), [(w, _("%(week)s (from %(monday)s)") % _week_words(w)) for w in weeks]),
     ]
-    if selected.label not in quarters + years + weeks:
+    if selected.label not in quarters + months + years + weeks:
         groups.insert(0, (_("Selected"), [(selected.label, selected.label)]))
     return groups
 
 
 def _week_words(week):
     return {"week": week, "monday": isoweeks.week_monday(week).strftime("%m-%d")}
+
+
+def _month_words(label: str) -> str:
+    return _("%(year)s-%(month)s") % {"year": label[:4], "month": label[-2:]}
 
 
 def _period_words(period: isoweeks.Period) -> str:
@@ -116,6 +124,8 @@ def _period_words(period: isoweeks.Period) -> str:
             "first": first.isoformat(),
             "last": last.isoformat(),
         }
+    if period.kind == "month":
+        return _month_words(period.label)
     if period.kind == "quarter":
         return _("%(year)s Q%(quarter)s") % {"year": period.label[:4], "quarter": period.label[-1]}
     return _("%(year)s") % {"year": period.label}
@@ -235,7 +245,6 @@ def _county(county, period) -> dict:
         "weeks": weeks_answer["results"],
         "townships": townships["results"],
         "top_departments": top,
-        "hidden_departments": len(departments["results"]) - len(shown),
         "indicators": indicators,
         "recommendations": extras.recommendations(county, period),
         "chart": chart,
@@ -311,7 +320,7 @@ def region(request, code):
 @login_required
 def league(request, code):
     region, counties = subjects.region_in_scope(request.user, code)
-    year = request.GET.get("year", "").strip() or isoweeks.week_year(isoweeks.current_week())
+    year = request.GET.get("year", "").strip() or isoweeks.week_year(protection.last_closed_week())
     try:
         year_ok = isoweeks.parse_period(year).kind == "year"
     except ValueError:
@@ -321,7 +330,7 @@ def league(request, code):
 
     def build():
         table = extras.region_departments(region, year, Region.objects.filter(pk__in=counties))
-        this_year = int(isoweeks.week_year(isoweeks.current_week()))
+        this_year = int(isoweeks.week_year(protection.last_closed_week()))
         context = {
             "region": region,
             "year": year,
@@ -356,9 +365,8 @@ def department(request, id):
     def build():
         within = Region.objects.filter(pk__in=scope)
         answer = stats.department_counties(department, period, counties=within)
-        year = period.label[:4] if period.kind != "week" else isoweeks.week_year(period.label)
-        current = isoweeks.week_quarter(isoweeks.current_week())
-        quarters = [p for p in isoweeks.Period("year", year).parts if p.label <= current]
+        last = protection.last_closed_week()
+        quarters = [p for p in isoweeks.Period("year", period.year).parts if p.weeks[0] <= last]
         over_time = [
             {"period": q.label, **stats.department_counties(department, q, counties=within)["total"]}
             for q in quarters

@@ -164,7 +164,22 @@ def world(db):
     return World()
 
 
-FROZEN_NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+FROZEN_NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=SHANGHAI)
+# Wednesday of the next week: 2026-W47 has closed (Tuesday noon), so readers above the cadre see it.
+W47_CLOSED = dt.datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI)
+
+
+class Clock:
+    """The frozen "now"; `set()` moves it (e.g. to read a week once it has closed)."""
+
+    def __init__(self, patched):
+        self._patched = patched
+        self.now = FROZEN_NOW
+
+    def set(self, moment: dt.datetime) -> None:
+        self.now = moment
+        self._patched.return_value = moment.astimezone(dt.UTC)
 
 
 @pytest.fixture
@@ -174,5 +189,18 @@ def frozen():
 
     from django.utils import timezone
 
-    with mock.patch.object(timezone, "now", return_value=FROZEN_NOW.astimezone(dt.UTC)):
-        yield FROZEN_NOW
+    with mock.patch.object(timezone, "now", return_value=FROZEN_NOW.astimezone(dt.UTC)) as patched:
+        yield Clock(patched)
+
+
+@pytest.fixture
+def w47_closed(frozen):
+    """Read as on Wednesday 2026-11-25, once 2026-W47 has closed (after the data was filed)."""
+    frozen.set(W47_CLOSED)
+    return frozen
+
+
+@pytest.fixture
+def exact(settings):
+    """Exact figures (BURDEN_PERTURBATION=0), for tests of the measures themselves."""
+    settings.BURDEN_PERTURBATION = False

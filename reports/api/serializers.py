@@ -37,7 +37,7 @@ def _share(help_text):
 
 
 class MeasuresSerializer(serializers.Serializer):
-    """A cell's measures; all null (and `suppressed` true) below the minimum group."""
+    """A cell's measures, perturbed; all null (and `suppressed` true) below the minimum group."""
 
     suppressed = serializers.BooleanField()
     reporters = serializers.IntegerField(allow_null=True, help_text="Distinct reporting cadres.")
@@ -96,8 +96,12 @@ class FootprintRowSerializer(FootprintMeasuresSerializer):
 
 
 class _Answer(serializers.Serializer):
-    period = serializers.CharField(help_text="2026-W47, 2026-Q4 or 2026.")
+    period = serializers.CharField(help_text="2026-W47, 2026-M11, 2026-Q4 or 2026.")
     min_group = serializers.IntegerField()
+    perturbed = serializers.BooleanField(
+        help_text="Every figure is its true value plus bounded noise from the cell key (reporter protection)."
+    )
+    as_of = serializers.DateTimeField(allow_null=True, help_text="When this data was last rolled up.")
 
 
 class CountyWeeksSerializer(_Answer):

@@ -1,4 +1,4 @@
-"""Stats API v1: five read-only answers over fixed period buckets, suppressed.
+"""Stats API v1: five read-only answers over fixed period buckets, protected (reports.protection).
 
 Order of checks (DESIGN.md): the role may make this kind of request at all (else 403 whatever the
 parameters), the subject exists (else 404) and is within the user's scope (else 403), then the
@@ -6,6 +6,7 @@ parameters), the subject exists (else 404) and is within the user's scope (else 
 """
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers as drf_serializers
@@ -35,11 +36,19 @@ _PERIOD = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
     required=False,
-    pattern=r"^\d{4}(-W\d{2}|-Q[1-4])?$",
-    description="A fixed bucket: ISO week 2026-W47, quarter 2026-Q4 or year 2026 (default: this quarter).",
+    pattern=r"^\d{4}(-W\d{2}|-M\d{2}|-Q[1-4])?$",
+    description=(
+        "A fixed bucket: ISO week 2026-W47, month 2026-M11 (the weeks whose Thursday falls in it), "
+        "quarter 2026-Q4 or year 2026 (default: this quarter). Only closed weeks are counted."
+    ),
 )
 _CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Official region code.")
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Department id.")
+
+
+PERIOD_HELP = gettext_lazy(
+    "Give a week (2026-W47), a month (2026-M11), a quarter (2026-Q4) or a year (2026)."
+)
 
 
 def parse_period(request) -> weeks.Period:
@@ -51,7 +60,11 @@ def parse_period(request) -> weeks.Period:
         return weeks.parse_period(label)
     except ValueError:
         raise ValidationError(
-            {"period": [_("Give a week (2026-W47), a quarter (2026-Q4) or a year (2026).")]}
+            {
+                "period": [
+                    _("Give a week (2026-W47), a month (2026-M11), a quarter (2026-Q4) or a year (2026).")
+                ]
+            }
         ) from None
 
 
@@ -80,7 +93,7 @@ class CountyWeeksView(_CountyView):
     @extend_schema(
         parameters=[_CODE, _PERIOD],
         responses={200: serializers.CountyWeeksSerializer, **_ERRORS},
-        description="One row per ISO week of the period, up to the current week.",
+        description="One row per closed ISO week of the period.",
     )
     def get(self, request, code):
         return super().get(request, code)
