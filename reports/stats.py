@@ -14,7 +14,8 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db.models import Count, F, Max, Sum
 
 from portal import weeks as isoweeks
 from portal.models import Department, Region
@@ -48,7 +49,9 @@ def cells_of(rows, cell_field=None, hours_field="hours_total") -> dict:
     """{cell value (None without `cell_field`): protection.Cell} over the per-reporter rows
     `rows` (already limited to the period's closed weeks): one query, grouped first by cadre so
     distinct reporters and the largest single reporter's hours come out exact."""
-    group = [cell_field] if cell_field else []
+    if cell_field:
+        rows = rows.annotate(cell_value=F(cell_field))
+    group = ["cell_value"] if cell_field else []
     inner = (
         rows.values(*group, "cadre_id")
         .annotate(n=Count("pk"), k=Sum("record_key"), h=Sum(hours_field))
@@ -56,12 +59,12 @@ def cells_of(rows, cell_field=None, hours_field="hours_total") -> dict:
     )
     try:
         sql, params = inner.query.sql_with_params()
-    except Exception:  # EmptyResultSet: the rows were filtered on an empty list
+    except EmptyResultSet:  # filtered on an empty list (a period without a closed week)
         return {}
-    quote = connection.ops.quote_name
-    column = f"sub.{quote(rows.model._meta.get_field(cell_field).column)}" if cell_field else "NULL"
-    outer = f"SELECT {column}, COUNT(*), SUM(sub.n), SUM(sub.k), MAX(sub.h), SUM(sub.h) FROM ({sql}) sub" + (
-        f" GROUP BY {column}" if cell_field else ""
+    column = "sub.cell_value" if cell_field else "NULL"
+    outer = (
+        f"SELECT {column}, COUNT(*), SUM(sub.n), SUM(sub.k), MAX(sub.h), SUM(sub.h) FROM ({sql}) sub"
+        + (f" GROUP BY {column}" if cell_field else "")
     )
     with connection.cursor() as cursor:
         cursor.execute(outer, params)

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal import policy, weeks
-from portal.models import Role
+from portal.models import Region, Role
 from reports import stats, subjects
 from reports.api import serializers
 
@@ -137,7 +137,8 @@ class RegionCountiesView(_StatsView):
     def get(self, request, code):
         region, county_ids = subjects.region_in_scope(request.user, code)
         period = parse_period(request)
-        return Response(stats.cached(stats.region_counties, region, period, county_ids))
+        counties = Region.objects.filter(pk__in=county_ids)
+        return Response(stats.cached(stats.region_counties, region, period, county_ids, counties=counties))
 
 
 class DepartmentCountiesView(_StatsView):

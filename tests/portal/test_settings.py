@@ -20,6 +20,11 @@ SETTING_VARS = [
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
     "BURDEN_MIN_GROUP",
+    "BURDEN_PERTURBATION",
+    "BURDEN_PERTURBATION_KEY",
+    "BURDEN_NOISE_SCALE",
+    "BURDEN_NOISE_FLOOR_HOURS",
+    "BURDEN_WEEK_CLOSES_AFTER_HOURS",
     "BURDEN_WAGE_TOWNSHIP",
     "BURDEN_WAGE_VILLAGE",
     "DB_CONN_MAX_AGE",
@@ -56,6 +61,7 @@ def start(**env):
 
 GOOD = {
     "SECRET_KEY": "not-a-real-key",
+    "BURDEN_PERTURBATION_KEY": "not-a-real-perturbation-key",
     "DEBUG": "0",
     "DATABASE_URL": "sqlite:////tmp/burden-settings-test.db",
 }
@@ -68,6 +74,11 @@ GOOD = {
         ("BURDEN_MIN_GROUP", "abc"),
         ("BURDEN_MIN_GROUP", "0"),
         ("BURDEN_WAGE_TOWNSHIP", "sixty"),
+        ("BURDEN_NOISE_SCALE", "half"),
+        ("BURDEN_NOISE_SCALE", "-0.5"),
+        ("BURDEN_NOISE_FLOOR_HOURS", "nan"),
+        ("BURDEN_WEEK_CLOSES_AFTER_HOURS", "-1"),
+        ("BURDEN_PERTURBATION", "off"),
         ("DATABASE_URL", "mysql://x"),
         ("DATABASE_URL", "sqlite:///relative.db"),
         ("DATABASE_URL", "postgres://127.0.0.1:5432/"),
@@ -100,9 +111,23 @@ def test_it_needs_a_secret_key_without_debug():
     assert "SECRET_KEY" in result.stderr
 
 
+def test_it_needs_a_perturbation_key_without_debug():
+    result = start(SECRET_KEY="x", DEBUG="0", DATABASE_URL=GOOD["DATABASE_URL"])
+    assert result.returncode != 0
+    assert "BURDEN_PERTURBATION_KEY" in result.stderr.strip().splitlines()[-1]
+
+
+def test_exact_figures_are_refused_without_debug():
+    result = start(**{**GOOD, "BURDEN_PERTURBATION": "0"})
+    assert result.returncode != 0
+    assert "BURDEN_PERTURBATION" in result.stderr.strip().splitlines()[-1]
+    assert start(**{**GOOD, "BURDEN_PERTURBATION": "0", "DEBUG": "1"}).returncode == 0
+
+
 def test_a_production_configuration_starts():
     result = start(
         SECRET_KEY="not-a-real-key",
+        BURDEN_PERTURBATION_KEY="not-a-real-perturbation-key",
         DEBUG="0",
         DATABASE_URL="postgres://burden:s%40cret@db.example:5433/burden",
         REDIS_URL="redis://cache.example:6379/2",
