@@ -4,6 +4,7 @@ Each helper fails loudly (ImproperlyConfigured naming the variable) on a value i
 so a typo in a deployment never silently falls back to a default.
 """
 
+import math
 import os
 from urllib.parse import unquote, urlparse
 
@@ -30,32 +31,32 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be 1 or 0 (got {value!r})")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+def _env_number(name: str, default, convert, kind: str, minimum):
     value = os.environ.get(name)
     if value is None or value.strip() == "":
         return default
     try:
-        number = int(value)
+        number = convert(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer (got {value!r})") from None
+        raise ImproperlyConfigured(f"{name} must be {kind} (got {value!r})") from None
     if minimum is not None and number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {number})")
+    return number
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    return _env_number(name, default, int, "an integer", minimum)
+
+
+def _finite(value: str) -> float:
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
     return number
 
 
 def env_float(name: str, default: float, *, minimum: float | None = None) -> float:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be a number (got {value!r})") from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise ImproperlyConfigured(f"{name} must be a finite number (got {value!r})")
-    if minimum is not None and number < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {number})")
-    return number
+    return _env_number(name, default, _finite, "a finite number", minimum)
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

@@ -22,7 +22,7 @@ def worker(need_postgres, need_redis):
     assert "Traceback" not in output, output[-3000:]
 
 
-def test_a_submitted_week_appears_in_the_stats_api_via_the_worker(world, worker, settings):
+def test_a_submitted_week_appears_in_the_stats_api_via_the_worker(world, worker, settings, exact):
     settings.BURDEN_MIN_GROUP = 1
     services.entries_bulk_create(cadre=world.cadre, rows=[world.entry_data(day=fixture.DAY46, hours="3.25")])
     url = f"/api/v1/stats/counties/{world.county.code}/weeks/?period={fixture.W46}"
