@@ -54,7 +54,7 @@ def command_of(service) -> list[str]:
 
 def settings_variables() -> set[str]:
     source = (ROOT / "portal" / "settings.py").read_text()
-    return set(re.findall(r"env_(?:str|bool|int|list)\(\s*\"([A-Z0-9_]+)\"", source))
+    return set(re.findall(r"(?:env_(?:str|bool|int|float|list)|_secret)\(\s*\"([A-Z0-9_]+)\"", source))
 
 
 def test_it_runs_the_production_services(services):
@@ -106,6 +106,7 @@ def test_the_environment_is_what_settings_read(services):
         assert interpolate(str(environment["DEBUG"])) == "0"
         # No key is written into the file: compose refuses to start without one.
         assert environment["SECRET_KEY"].startswith("${SECRET_KEY:?")
+        assert environment["BURDEN_PERTURBATION_KEY"].startswith("${BURDEN_PERTURBATION_KEY:?")
 
 
 def test_the_database_credentials_match(services):
@@ -177,7 +178,7 @@ def test_the_dockerfile_collects_static_files_without_baking_a_key():
     assert "collectstatic" in get_commands()
     for keyword, argument in instructions:
         if keyword in ("ENV", "ARG"):
-            assert "SECRET_KEY" not in argument
+            assert "SECRET_KEY" not in argument and "PERTURBATION_KEY" not in argument
 
 
 def test_the_image_runs_as_a_non_root_user_and_serves_with_gunicorn(services):
