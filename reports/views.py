@@ -1,9 +1,11 @@
 """Dashboards: what a burden-reduction office opens before its meeting.
 
-Every page reads only derived tables, through the stats selectors (reports.stats) and the
-extras readers (reports.extras), so what it shows is already suppressed exactly as the stats API
-and the exports are. Permission is asked of portal.policy first (403 whatever the parameters),
-then the subject is looked up (404) and the period validated (400 with a message).
+Every page reads only derived tables, through the stats answers (reports.stats.cached, the same
+cache the stats API and the exports read) and the extras readers (reports.extras), so what it
+shows is protected exactly as the API and the exports are (reports.protection: small cells
+hidden, every figure perturbed, closed weeks only), and says so in visible text. Permission is
+asked of portal.policy first (403 whatever the parameters), then the subject is looked up (404)
+and the period validated (400 with a message).
 
 A page's body is the same for everyone allowed to see it, and changes only when a rollup rewrites
 the derived rows of its counties: it is cached under a key holding those rows' version
@@ -67,6 +69,11 @@ INDICATORS = [
     ),
 ]
 KIND_LABELS = dict(Kind.choices)
+# Cadre levels of the cost figure (reports.extras.county_cost): a cadre's level is their unit's.
+LEVEL_LABELS = {
+    RegionLevel.TOWNSHIP: gettext_lazy("Township cadres"),
+    RegionLevel.VILLAGE: gettext_lazy("Village cadres"),
+}
 
 
 class BadPeriod(Exception):
@@ -141,12 +148,15 @@ def _bad_period(request, error, title):
 
 def _cached_page(request, key_parts, counties, build):
     """Render `build()` -> (body template, title, context) once per data version of `counties`,
-    language, group size, tariff and current week; later requests reuse the rendered body."""
+    language, protection settings, tariff and last closed week; later requests reuse the rendered
+    body. A page without an `as_of` of its own (from its stats answers) gets its counties'."""
     parts = (*key_parts, get_language(), sorted(settings.BURDEN_WAGE_TARIFF.items()))
-    key = stats.cache_key("dash", parts, counties)
+    version = stats.data_version(counties)
+    key = stats.cache_key("dash", parts, counties, version)
     cached = cache.get(key)
     if cached is None:
         template, title, context = build()
+        context.setdefault("as_of", version[2] or None)
         cached = (str(title), render_to_string(template, context, request))
         cache.set(key, cached, stats.CACHE_SECONDS)
     title, body = cached
@@ -223,10 +233,11 @@ def county(request, code):
 
 
 def _county(county, period) -> dict:
-    weeks_answer = stats.county_weeks(county, period)
-    townships = stats.county_townships(county, period)
-    departments = stats.county_departments(county, period)
+    weeks_answer = stats.cached(stats.county_weeks, county, period, [county.pk])
+    townships = stats.cached(stats.county_townships, county, period, [county.pk])
+    departments = stats.cached(stats.county_departments, county, period, [county.pk])
     total = townships["total"]
+    # Departments below the minimum group are not in the answer at all (rule 1).
     shown = [r for r in departments["results"] if not r["suppressed"]]
     top = sorted(shown, key=lambda r: (-r["hours"], r["department"]["code"]))[:TOP_DEPARTMENTS]
     chart = _chart_weeks(weeks_answer)
@@ -235,11 +246,17 @@ def _county(county, period) -> dict:
         {"key": key, "label": label, "help": help_text, "value": total[key]}
         for key, label, help_text in INDICATORS
     ]
+    cost = extras.county_cost(county, period, total["suppressed"])
     return {
         **_base_context(period),
         "county": county,
+        "as_of": townships["as_of"],
         "total": total,
-        "cost": extras.county_cost(county, period, total["suppressed"]),
+        "cost": cost,
+        "cost_levels": [
+            {"key": level, "label": LEVEL_LABELS.get(level, level), **row}
+            for level, row in (cost["levels"] or {}).items()
+        ],
         "tariff": settings.BURDEN_WAGE_TARIFF,
         "work_week": WORK_WEEK_HOURS,
         "weeks": weeks_answer["results"],
@@ -261,7 +278,7 @@ def township(request, code, township_code):
         return _bad_period(request, str(error), township.name)
 
     def build():
-        answer = stats.county_townships(county, period)
+        answer = stats.cached(stats.county_townships, county, period, [county.pk])
         row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
         weeks = extras.township_parts(county, township, period)
         chart = _chart(
@@ -272,6 +289,7 @@ def township(request, code, township_code):
         context = {
             **_base_context(period),
             "county": county,
+            "as_of": answer["as_of"],
             "township": township,
             "row": row,
             "weeks": weeks,
@@ -294,7 +312,8 @@ def region(request, code):
         return _bad_period(request, str(error), region.name)
 
     def build():
-        answer = stats.region_counties(region, period, counties=Region.objects.filter(pk__in=counties))
+        within = Region.objects.filter(pk__in=counties)
+        answer = stats.cached(stats.region_counties, region, period, counties, counties=within)
         rows = answer["results"]
         chart = _chart(
             names=[r["county"]["name"] for r in rows],
@@ -307,6 +326,7 @@ def region(request, code):
         context = {
             **_base_context(period),
             "region": region,
+            "as_of": answer["as_of"],
             "rows": rows,
             "total": answer["total"],
             "cities": cities,
@@ -364,11 +384,14 @@ def department(request, id):
 
     def build():
         within = Region.objects.filter(pk__in=scope)
-        answer = stats.department_counties(department, period, counties=within)
+        answer = stats.cached(stats.department_counties, department, period, scope, counties=within)
         last = protection.last_closed_week()
         quarters = [p for p in isoweeks.Period("year", period.year).parts if p.weeks[0] <= last]
         over_time = [
-            {"period": q.label, **stats.department_counties(department, q, counties=within)["total"]}
+            {
+                "period": q.label,
+                **stats.cached(stats.department_counties, department, q, scope, counties=within)["total"],
+            }
             for q in quarters
         ]
         rows = answer["results"]
@@ -381,6 +404,7 @@ def department(request, id):
         context = {
             **_base_context(period),
             "department": department,
+            "as_of": answer["as_of"],
             "divisions": list(department.divisions.order_by("code")),
             "rows": rows,
             "total": answer["total"],

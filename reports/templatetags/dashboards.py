@@ -1,7 +1,14 @@
-"""Small filters the dashboard templates need (number shapes and dict lookups)."""
+"""Small filters and tags the dashboard templates need (number shapes, dict lookups, and the
+reporter-protection texts of reports.protection, so pages say exactly what the module does)."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django import template
+from django.conf import settings
 from django.utils.formats import number_format
+
+from reports import protection
 
 register = template.Library()
 
@@ -13,10 +20,11 @@ def get(mapping, key):
 
 @register.filter
 def pct(value, places=1):
-    """A share 0..1 as a percentage string; None (denominator 0) as an em dash."""
+    """A share 0..1 as a percentage string, rounded; None (denominator 0) as an em dash."""
     if value is None:
         return "—"
-    return f"{number_format(value * 100, int(places))}%"
+    # number_format truncates extra decimals (20.96 -> 20.9): round first.
+    return f"{number_format(round(value * 100, int(places)), int(places))}%"
 
 
 @register.filter
@@ -31,3 +39,40 @@ def num(value, places=1):
 def share_width(value):
     """CSS width (0-100) of a bar for a share."""
     return 0 if value is None else max(0, min(100, round(value * 100)))
+
+
+@register.filter
+def as_of(value):
+    """An answer's `as_of` (ISO 8601) as 2026-11-25 10:00 in the portal's time zone; '' if none."""
+    if not value:
+        return ""
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).strftime("%Y-%m-%d %H:%M")
+
+
+@register.simple_tag
+def notice(n):
+    """Rule 1's notice for a hidden cell, with the configured group size: 少于5人，不予显示."""
+    return protection.NOTICE % {"n": n}
+
+
+@register.simple_tag
+def notice_explained(n):
+    """The notice explained in words, shown once per page as visible text."""
+    return protection.NOTICE_EXPLAINED % {"n": n}
+
+
+@register.simple_tag
+def adjusted():
+    """Rule 2's one line: figures are randomly adjusted, parts may not add up to totals ('' when
+    perturbation is off, which settings allow only with DEBUG)."""
+    return str(protection.ADJUSTED) if protection.enabled() else ""
+
+
+@register.simple_tag
+def closes_after_hours():
+    """Hours after its Sunday ends at which a week closes (rule 3), as a plain number: 36."""
+    hours = float(settings.BURDEN_WEEK_CLOSES_AFTER_HOURS)
+    return f"{hours:g}"

@@ -1,23 +1,27 @@
-"""A county big enough to show something above the suppression threshold (5), for dashboard tests.
+"""A county big enough to show something above the minimum group (5), for dashboard tests.
 
 County 330802 (柯城区) gets two more townships; cadres per township: 府山街道 7 (5 of them
-village cadres, so both cadre levels are big enough to price), 荷花街道 6, 石室乡 6, 万田乡 2:
-21 in all. Each cadre submits W46 and W47 with:
+village cadres, so both cadre levels are big enough to list in the cost), 荷花街道 6, 石室乡 6,
+万田乡 2: 21 in all. Each cadre submits W46 and W47 with:
   a relayed meeting "全省乡村振兴工作视频会" (province), a document (city, unnumbered),
   a "research" inspection with 10 pages of materials (county office: disguised),
   an inspection by the city bureau (so two departments inspect in the same fortnight),
   an app task in 浙里办 and one in 基层治理四平台 asking for the same data item,
-plus `extra` more 0.25-hour meetings. The other county gets 1 cadre. Everything goes through the
-write services, then the rollup.
+plus `extra` more 0.25-hour meetings (8.5 hours per cadre-week without them). The other county
+(衢江区) gets 1 cadre. Everything goes through the write services, then the rollup.
 
-Expected suppression in the townships answer: 万田乡 (2) is small; beside the county total the
-hidden parts must hold 5 cadres, so the next-smallest, 荷花街道 (6, lower code than 石室乡), is hidden too.
+Data is filed on the frozen Sunday of 2026-W47, while that week is still open: readers above the
+cadre see only 2026-W46 until the `w47_closed` fixture moves "now" past its close (Tuesday noon).
+
+What reporter protection shows (reports.protection): 万田乡 (2 cadres) and 衢江区 (1) are below
+the minimum group and show the notice; every other township and 柯城区 itself are shown (no
+complementary suppression), with every figure perturbed unless a test asks for the `exact` ones.
 """
 
 import datetime as dt
 
 from portal import services
-from portal.models import Region, RegionLevel, Role, User
+from portal.models import Department, DepartmentLevel, Region, RegionLevel, Role, User
 from reports import jobs
 from tests.conftest import PASSWORD
 
@@ -87,3 +91,18 @@ def grow(w, extra):
             ]
             services.entries_bulk_create(cadre=cadre, rows=rows)
     jobs.rollup_all()
+
+
+SMALL_DEPARTMENT = {"code": "QZ-SMALL", "name": "衢州市档案馆"}
+
+
+def add_small_department(w, cadres=2, week="2026-W46"):
+    """A department named by only `cadres` cadres of 万田乡 (fewer than the minimum group), in an
+    amendment of their submitted `week`; rolled up. Returns the department."""
+    department = Department.objects.create(level=DepartmentLevel.CITY, region=w.city, **SMALL_DEPARTMENT)
+    filers = User.objects.filter(username__startswith="c330802004-").order_by("username")[:cadres]
+    for cadre in filers:
+        row = w.entry_data("document", DAYS[week], hours="1.0", departments=[department.pk])
+        services.entries_bulk_create(cadre=cadre, rows=[row])
+    jobs.rollup_all()
+    return department
