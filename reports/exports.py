@@ -6,6 +6,10 @@ file never holds anything the answer does not. Permission is checked exactly as 
 (role first: 403 whatever the parameters; then the subject's scope), then parameters (400).
 Without a subject parameter the user's own unit is used (a cadre's or county reviewer's county,
 a region reviewer's region, a department viewer's department).
+
+Every file says that its figures are adjusted (reports.protection rule 2), in the reader's
+language: JSON in its meta (`perturbed`, `as_of`, `note`), CSV and Excel as a final row whose first
+column holds the note, after the total row.
 """
 
 import codecs
@@ -28,7 +32,7 @@ from rest_framework.views import APIView
 
 from portal import policy
 from portal.models import Role
-from reports import stats, subjects
+from reports import protection, stats, subjects
 from reports.api.views import parse_period
 from reports.rollup import KINDS
 
@@ -112,9 +116,17 @@ def flatten(row: dict) -> dict:
     return flat
 
 
-def rows_of(dataset: Dataset, answer: dict) -> tuple[list[str], Iterator[list]]:
-    """Header and rows of an answer: its parts, then (where the answer has one) its total."""
+def note_of(answer: dict) -> str | None:
+    """The one line a file carries when its figures are perturbed, in the reader's language."""
+    return str(protection.ADJUSTED) if answer.get("perturbed") else None
+
+
+def rows_of(dataset: Dataset, answer: dict, note: str | None = None) -> tuple[list[str], Iterator[list]]:
+    """Header and rows of an answer: its parts, then (where the answer has one) its total, then
+    (if given) the note as a row of its own, in the first column."""
     header = [*dataset.columns, *dataset.measures]
+    # Translated now, in the request's language: the rows are generated while streaming.
+    label = [_("Total"), *[""] * (len(dataset.columns) - 1)]
 
     def generate():
         for row in answer["results"]:
@@ -123,8 +135,9 @@ def rows_of(dataset: Dataset, answer: dict) -> tuple[list[str], Iterator[list]]:
         total = answer.get("total")
         if total is not None:
             flat = flatten(total)
-            label = [_("Total"), *[""] * (len(dataset.columns) - 1)]
             yield [*label, *[flat.get(c) for c in dataset.measures]]
+        if note:
+            yield [note, *[None] * (len(header) - 1)]
 
     return header, generate()
 
@@ -150,11 +163,14 @@ def stream_json(meta: dict, header, rows: Iterable[list]) -> Iterator[str]:
 
 
 def xlsx_file(title: str, header, rows: Iterable[list]):
-    """A write-only workbook (rows go straight to disk), spooled in a temporary file."""
+    """A write-only workbook (rows go straight to disk), spooled in a temporary file. Trailing
+    empty cells are not written (the note row is one cell)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for row in rows:
+        while row and row[-1] is None:
+            row = row[:-1]
         sheet.append(row)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it after streaming
     workbook.save(handle)
@@ -206,14 +222,21 @@ class ExportView(APIView):
             OpenApiParameter("county", OpenApiTypes.STR, description="County code (county datasets)."),
             OpenApiParameter("region", OpenApiTypes.STR, description="City or province code."),
             OpenApiParameter("department", OpenApiTypes.INT, description="Department id."),
-            OpenApiParameter("period", OpenApiTypes.STR, description="2026-W47, 2026-Q4 or 2026."),
+            OpenApiParameter(
+                "period",
+                OpenApiTypes.STR,
+                description="2026-W47, 2026-M11, 2026-Q4 or 2026; only closed weeks are counted.",
+            ),
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
             (200, FORMATS["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
         },
-        description="A stats answer as a file, streamed; suppressed exactly as the answer.",
+        description=(
+            "A stats answer as a file, streamed; protected exactly as the answer, with a note that "
+            "its figures are adjusted (JSON: in its meta; CSV and Excel: a final row)."
+        ),
     )
     def get(self, request, dataset, fmt):
         spec = DATASETS.get(dataset)
@@ -228,10 +251,11 @@ class ExportView(APIView):
         subject, extra, county_ids = _subject(request, spec)
         period = parse_period(request)
         answer = stats.cached(spec.selector, subject, period, county_ids, **extra)
-        header, rows = rows_of(spec, answer)
+        note = note_of(answer)
         code = getattr(subject, "code", "")
         filename = f"{dataset}-{code}-{period.label}.{fmt}"
         if fmt == "xlsx":
+            header, rows = rows_of(spec, answer, note)
             return FileResponse(
                 xlsx_file(dataset, header, rows),
                 as_attachment=True,
@@ -239,12 +263,17 @@ class ExportView(APIView):
                 content_type=FORMATS["xlsx"],
             )
         if fmt == "csv":
+            header, rows = rows_of(spec, answer, note)
             response = StreamingHttpResponse(stream_csv(header, rows), content_type=FORMATS["csv"])
         else:
+            header, rows = rows_of(spec, answer)
             meta = {
                 "dataset": dataset,
                 "period": period.label,
                 "min_group": answer["min_group"],
+                "perturbed": answer["perturbed"],
+                "as_of": answer.get("as_of"),
+                "note": note,
                 "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             }
             response = StreamingHttpResponse(stream_json(meta, header, rows), content_type=FORMATS["json"])

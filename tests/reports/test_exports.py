@@ -1,4 +1,9 @@
-"""Exports: the stats answers as streamed files, per role, with the same suppression."""
+"""Exports: the stats answers as streamed files, per role, protected exactly as the answers.
+
+Files are read with perturbation on (the default) and compared with the stats API's answer for the
+same cell; exact figures use the `exact` fixture. Data is filed on the frozen Sunday of 2026-W47;
+`closed` reads it once that week has closed.
+"""
 
 import csv
 import io
@@ -9,15 +14,15 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from portal.weeks import Period
-from reports import stats
 from tests.reports import dashboard_data
 
 pytestmark = pytest.mark.django_db
+ADJUSTED_EN = "To protect reporters, figures are randomly adjusted a little; parts may not add up to totals."
+ADJUSTED_ZH = "为保护填报人，数字经过随机微调，分项之和可能不等于合计"
 
 
-def client_for(user):
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+def client_for(user, language="en"):
+    client = APIClient(HTTP_ACCEPT_LANGUAGE=language)
     client.force_authenticate(user)
     return client
 
@@ -33,65 +38,178 @@ def body(answer) -> bytes:
 
 @pytest.fixture
 def county_world(world, frozen):
+    """Read on the Sunday the data was filed: 2026-W47 is still open."""
     dashboard_data.populate(world)
     return world
+
+
+@pytest.fixture
+def closed(county_world, w47_closed):
+    return county_world
 
 
 def _csv_rows(answer):
     text = body(answer).decode("utf-8")
     assert text.startswith("\ufeff")  # a BOM, so Excel reads the Chinese names
-    return list(csv.DictReader(io.StringIO(text[1:])))
+    return list(csv.reader(io.StringIO(text[1:])))
 
 
-def test_county_townships_csv_is_the_answer_flattened_with_its_total(county_world):
-    w = county_world
+def _xlsx_rows(answer):
+    sheet = load_workbook(io.BytesIO(body(answer))).active
+    return list(sheet.iter_rows(values_only=True))
+
+
+def _note_of(row):
+    """The note of a final spreadsheet row: its first cell, every other cell empty."""
+    assert set(row[1:]) <= {None, ""}, row
+    return row[0]
+
+
+def _api(user, path):
+    return client_for(user).get(f"/api/v1/stats/{path}").json()
+
+
+def test_county_townships_csv_is_the_answer_flattened_with_its_total_and_the_note(closed):
+    w = closed
     answer = client_for(w.county_reviewer).get(url("county-townships", "csv", period="2026-Q4"))
     assert answer.status_code == 200 and answer.streaming
     assert answer["Content-Type"].startswith("text/csv")
     assert "attachment" in answer["Content-Disposition"]
-    rows = _csv_rows(answer)
-    expected = stats.county_townships(w.county, Period("quarter", "2026-Q4"))
-    assert [r["township_code"] for r in rows[:-1]] == [t["township"]["code"] for t in expected["results"]]
-    for row, part in zip(rows, expected["results"]):
+    header, *rows = _csv_rows(answer)
+    *parts, total, note = rows
+    records = [dict(zip(header, row)) for row in parts]
+    expected = _api(w.county_reviewer, f"counties/{w.county.code}/townships/?period=2026-Q4")
+    assert [r["township_code"] for r in records] == [t["township"]["code"] for t in expected["results"]]
+    for row, part in zip(records, expected["results"]):
         assert row["suppressed"] == str(part["suppressed"])
         if part["suppressed"]:
             assert row["reporters"] == row["hours_total"] == row["hours_meeting"] == ""
         else:
+            # The same cell, the same numbers as the answer.
             assert int(row["reporters"]) == part["reporters"]
             assert float(row["hours_meeting"]) == part["hours"]["meeting"]
-    assert rows[-1]["township_code"] == "Total"
-    assert int(rows[-1]["reporters"]) == expected["total"]["reporters"] == 21
-    assert "万田乡" in [r["township_name"] for r in rows]
+    total = dict(zip(header, total))
+    assert total["township_code"] == "Total"
+    assert int(total["reporters"]) == expected["total"]["reporters"]
+    assert 19 <= expected["total"]["reporters"] <= 23  # 21 cadres, a count moved by at most 2
+    assert "万田乡" in [r["township_name"] for r in records]
+    # The note: a final row after the total, in the first column, as wide as the header.
+    assert note[0] == ADJUSTED_EN and set(note[1:]) == {""} and len(note) == len(header)
 
 
-def test_county_weeks_json_streams_every_week(county_world):
-    w = county_world
+def test_county_weeks_json_carries_perturbed_as_of_and_the_note(closed):
+    w = closed
     answer = client_for(w.cadre).get(url("county-weeks", "json", period="2026-Q4"))
     assert answer.status_code == 200 and answer.streaming
     data = json.loads(body(answer))
+    api = _api(w.cadre, f"counties/{w.county.code}/weeks/?period=2026-Q4")
     assert data["dataset"] == "county-weeks" and data["min_group"] == 5
+    assert data["perturbed"] is True and data["note"] == ADJUSTED_EN
+    assert data["as_of"] == api["as_of"] and data["as_of"]
     weeks = [dict(zip(data["columns"], row)) for row in data["rows"]]
-    api = stats.county_weeks(w.county, Period("quarter", "2026-Q4"))["results"]
-    assert [r["week"] for r in weeks] == [r["week"] for r in api]
+    assert [r["week"] for r in weeks] == [r["week"] for r in api["results"]]
+    assert [r["week"] for r in weeks][-1] == "2026-W47"  # the last closed week
     w47 = next(r for r in weeks if r["week"] == "2026-W47")
-    assert w47["reporters"] == 21 and w47["suppressed"] is False
+    api47 = next(r for r in api["results"] if r["week"] == "2026-W47")
+    assert w47["suppressed"] is False and w47["reporters"] == api47["reporters"]
+    assert w47["hours_total"] == api47["hours_total"]
     assert next(r for r in weeks if r["week"] == "2026-W45")["hours_total"] is None
+    # The note is in the meta only: no row of the JSON holds it.
+    assert all(ADJUSTED_EN not in json.dumps(row) for row in data["rows"])
 
 
-def test_xlsx_holds_the_same_rows(county_world):
-    w = county_world
+def test_the_note_is_in_the_readers_language(closed):
+    w = closed
+    client = client_for(w.county_reviewer, language="zh-hans")
+    data = json.loads(body(client.get(url("county-weeks", "json", period="2026-Q4"))))
+    assert data["note"] == ADJUSTED_ZH
+    rows = _csv_rows(client.get(url("county-weeks", "csv", period="2026-Q4")))
+    assert rows[-1][0] == ADJUSTED_ZH
+    assert _note_of(_xlsx_rows(client.get(url("county-weeks", "xlsx", period="2026-Q4")))[-1]) == ADJUSTED_ZH
+
+
+def test_xlsx_holds_the_same_rows_then_the_total_then_the_note(closed):
+    w = closed
     answer = client_for(w.region_reviewer).get(url("region-counties", "xlsx", region=w.city.code))
     assert answer.status_code == 200
-    sheet = load_workbook(io.BytesIO(body(answer))).active
-    rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:3] == ("county_code", "county_name", "suppressed")
-    # 衢江区 has one cadre, so both counties are hidden beside the city's total.
-    assert [r[2] for r in rows[1:3]] == [True, True]
-    assert rows[1][3] is None and rows[-1][0] == "Total"
+    header, *rows = _xlsx_rows(answer)
+    assert header[:3] == ("county_code", "county_name", "suppressed")
+    # 衢江区 has one cadre and is hidden; 柯城区 is shown (no complementary suppression).
+    by_code = {r[0]: r for r in rows[:2]}
+    assert by_code[w.county.code][2] is False and by_code[w.other_county.code][2] is True
+    assert by_code[w.other_county.code][3] is None
+    api = _api(w.region_reviewer, f"regions/{w.city.code}/counties/")
+    shown = next(r for r in api["results"] if r["county"]["code"] == w.county.code)
+    assert by_code[w.county.code][3] == shown["reporters"]
+    assert rows[-2][0] == "Total" and rows[-2][3] == api["total"]["reporters"]
+    assert _note_of(rows[-1]) == ADJUSTED_EN
 
 
-def test_department_counties_follow_the_viewers_scope(county_world):
-    w = county_world
+def test_every_format_says_its_figures_are_adjusted(closed):
+    w = closed
+    for dataset, user, query in [
+        ("county-weeks", w.county_reviewer, {}),
+        ("county-townships", w.county_reviewer, {}),
+        ("county-departments", w.county_reviewer, {}),
+        ("region-counties", w.region_reviewer, {"region": w.city.code}),
+        ("department-counties", w.department_viewer, {}),
+    ]:
+        client = client_for(user)
+        assert json.loads(body(client.get(url(dataset, "json", **query))))["note"] == ADJUSTED_EN, dataset
+        assert _csv_rows(client.get(url(dataset, "csv", **query)))[-1][0] == ADJUSTED_EN, dataset
+        assert _note_of(_xlsx_rows(client.get(url(dataset, "xlsx", **query)))[-1]) == ADJUSTED_EN, dataset
+
+
+def test_exact_files_say_nothing_is_adjusted(closed, exact):
+    w = closed
+    client = client_for(w.county_reviewer)
+    data = json.loads(body(client.get(url("county-weeks", "json", period="2026-Q4"))))
+    assert data["perturbed"] is False and data["note"] is None
+    weeks = {row[0]: dict(zip(data["columns"], row)) for row in data["rows"]}
+    assert weeks["2026-W47"]["reporters"] == 21 and weeks["2026-W47"]["hours_total"] == 178.5
+    rows = _csv_rows(client.get(url("county-weeks", "csv", period="2026-Q4")))
+    assert rows[-1][0] == "2026-W47"  # no total for weeks, and no note
+
+
+def test_a_department_below_the_minimum_is_in_no_file(closed):
+    w = closed
+    small = dashboard_data.add_small_department(w, cadres=2)
+    client = client_for(w.county_reviewer)
+    for fmt in ("csv", "json"):
+        text = body(client.get(url("county-departments", fmt, period="2026-Q4"))).decode("utf-8")
+        assert w.dept_city.name in text
+        assert small.name not in text and small.code not in text, fmt
+    cells = [v for row in _xlsx_rows(client.get(url("county-departments", "xlsx"))) for v in row]
+    assert w.dept_city.name in cells and small.name not in cells and small.code not in cells
+    ids = [row[0] for row in _xlsx_rows(client.get(url("county-departments", "xlsx")))[1:-2]]
+    assert small.pk not in ids and w.dept_city.pk in ids
+
+
+def test_the_open_week_is_in_no_file(county_world):
+    w = county_world  # read on the Sunday of 2026-W47
+    client = client_for(w.county_reviewer)
+    for dataset in ("county-weeks", "county-townships", "county-departments"):
+        for fmt in ("csv", "json"):
+            text = body(client.get(url(dataset, fmt, period="2026-Q4"))).decode("utf-8")
+            assert "2026-W47" not in text, (dataset, fmt)
+    data = json.loads(body(client.get(url("county-weeks", "json", period="2026-Q4"))))
+    assert [row[0] for row in data["rows"]][-1] == "2026-W46"
+    rows = _xlsx_rows(client.get(url("county-weeks", "xlsx", period="2026-Q4")))
+    assert "2026-W47" not in [r[0] for r in rows] and rows[-2][0] == "2026-W46"
+    # The open week asked for by name: its row is hidden.
+    data = json.loads(body(client.get(url("county-townships", "json", period="2026-W47"))))
+    assert all(row[data["columns"].index("suppressed")] is True for row in data["rows"])
+
+
+def test_a_month_is_a_period(closed):
+    w = closed
+    data = json.loads(body(client_for(w.county_reviewer).get(url("county-weeks", "json", period="2026-M11"))))
+    assert data["period"] == "2026-M11"
+    assert [row[0] for row in data["rows"]] == ["2026-W45", "2026-W46", "2026-W47"]
+
+
+def test_department_counties_follow_the_viewers_scope(closed):
+    w = closed
     assert client_for(w.department_viewer).get(url("department-counties", "csv")).status_code == 200
     other = url("department-counties", "csv", department=w.dept_city.pk)
     assert client_for(w.department_viewer).get(other).status_code == 403
@@ -104,6 +222,7 @@ def test_department_counties_follow_the_viewers_scope(county_world):
         ("cadre", {"county": "330803"}, 403),  # another county
         ("county_reviewer", {"county": "330803", "period": "junk"}, 403),  # permission first
         ("county_reviewer", {"period": "junk"}, 400),
+        ("county_reviewer", {"period": "2026-M13"}, 400),
         ("county_reviewer", {"county": "999999"}, 404),
         ("admin", {}, 400),  # no county of their own: must name one
         ("department_viewer", {"county": "330802"}, 403),
