@@ -1,18 +1,20 @@
-"""Dashboards in real Chromium: figures equal the stats API, every chart draws, drill-down,
-permission and suppression notices. Screenshots go to test-artifacts/dashboards-*.png."""
+"""Dashboards in real Chromium: figures equal the stats API (perturbed, as a reader sees them),
+every chart draws, drill-down, permission, the small-group notice explained in visible text and the
+adjusted-figures line. Screenshots go to test-artifacts/dashboards-*.png."""
 
 import json
 
 import pytest
 from django.core.cache import cache
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, W47_CLOSED
 from tests.reports import dashboard_data
 
 from .conftest import ARTIFACTS, no_horizontal_scroll, shot
 
 pytestmark = pytest.mark.browser
 NOTICE = "少于5人，不予显示"
+ADJUSTED = "为保护填报人，数字经过随机微调，分项之和可能不等于合计"
 DESKTOP = {"width": 1280, "height": 900}
 
 # Pixels of a chart's canvas that are neither transparent nor white: a drawn chart has many.
@@ -32,6 +34,7 @@ INKED_PIXELS = """(el) => {
 def county(browser_world, frozen):
     cache.clear()  # rendered bodies are cached by data version; tests reuse codes and ids
     dashboard_data.populate(browser_world)
+    frozen.set(W47_CLOSED)  # filed on the Sunday of 2026-W47; read once that week has closed
     yield browser_world
     cache.clear()
 
@@ -79,8 +82,10 @@ def test_a_county_reviewers_figures_equal_the_stats_api_and_every_chart_draws(ph
         return page.locator(f'[data-metric="{metric}"] .figure-value').inner_text().strip()
 
     assert figure("reporters") == str(total["reporters"])
+    assert 19 <= total["reporters"] <= 23  # 21 cadres, a count moved by at most 2
     assert figure("hours_per_reporter") == f"{total['hours_per_reporter']:.2f}小时"
     assert figure("week_share") == f"{total['week_share'] * 100:.1f}%"
+    assert page.locator('[data-protection="adjusted"]').inner_text() == ADJUSTED
     weeks = api(page, f"/api/v1/stats/counties/{w.county.code}/weeks/?period=2026-Q4")["results"]
     table = json.loads(page.locator("#chart-data").text_content())
     assert table["weeks"] == [r["week"] for r in weeks]
@@ -96,7 +101,7 @@ def test_a_county_reviewers_figures_equal_the_stats_api_and_every_chart_draws(ph
     shot(page, "dashboards-county-desktop")
 
 
-def test_suppressed_cells_show_the_notice_and_explain_why(phone, live_server, county):
+def test_suppressed_cells_show_the_notice_and_explain_why_in_visible_text(phone, live_server, county):
     w = county
     page = phone
     log_in(page, live_server, w.county_reviewer.username)
@@ -104,9 +109,19 @@ def test_suppressed_cells_show_the_notice_and_explain_why(phone, live_server, co
     small = page.locator('tr[data-township="330802004"]')  # 万田乡: two cadres
     notice = small.locator(".suppressed")
     assert notice.inner_text() == NOTICE
-    assert "少于5人" in notice.get_attribute("title") and "保护" in notice.get_attribute("title")
-    notice.hover()
+    # No tooltip to hover: the notice points to one visible explanation on the page.
+    assert notice.get_attribute("title") is None
+    explained = page.locator("#" + notice.get_attribute("aria-describedby"))
+    assert explained.count() == 1 and explained.is_visible()
+    text = explained.inner_text()
+    assert text.startswith("“少于5人，不予显示”") and "无人填报" in text
+    box = explained.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375  # legible on the phone, not cut off
+    assert page.locator('[data-protection="adjusted"]').is_visible()
     assert page.locator('tr[data-township="330802001"] .suppressed').count() == 0
+    assert page.locator('tr[data-township="330802002"] .suppressed').count() == 0  # 6 cadres: shown
+    page.locator(".protection-note").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "dashboards-protection-note.png"))
     small.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "dashboards-suppressed.png"))
 
@@ -119,8 +134,12 @@ def test_the_drill_down_reaches_a_township(phone, live_server, county):
     page.locator('tr[data-township="330802001"] a').click()
     page.wait_for_url(f"**/reports/counties/{w.county.code}/townships/330802001/**")
     assert page.get_by_role("heading", level=1).inner_text() == "府山街道"
-    assert page.locator('tr[data-week="2026-W47"] td').first.inner_text() == "7"
+    answer = api(page, f"/api/v1/stats/counties/{w.county.code}/townships/?period=2026-W47")
+    row = next(r for r in answer["results"] if r["township"]["code"] == "330802001")
+    shown = page.locator('tr[data-week="2026-W47"] td').first.inner_text()
+    assert shown == str(row["reporters"]) and 5 <= row["reporters"] <= 9  # 7 cadres
     assert NOTICE in page.locator('tr[data-week="2026-W45"]').inner_text()
+    assert page.locator('[data-protection="adjusted"]').inner_text() == ADJUSTED
     assert_every_chart_draws(page)
     no_horizontal_scroll(page)
     shot(page, "dashboards-township")
@@ -136,7 +155,8 @@ def test_a_cadre_cannot_open_another_county(phone, live_server, county):
     assert answer.status == 403
     answer = page.goto(f"{live_server.url}/reports/counties/{w.county.code}/")
     assert answer.status == 200
-    assert page.locator('[data-metric="reporters"] .figure-value').inner_text() == "21"
+    total = api(page, f"/api/v1/stats/counties/{w.county.code}/townships/")["total"]
+    assert page.locator('[data-metric="reporters"] .figure-value').inner_text() == str(total["reporters"])
 
 
 def test_region_department_and_league_pages(chromium, live_server, county):
@@ -155,6 +175,8 @@ def test_region_department_and_league_pages(chromium, live_server, county):
             "rows => rows.map(r => r.dataset.county)"
         )
         assert codes == [w.other_county.code, w.county.code]
+        assert page.locator('[data-protection="adjusted"]').inner_text() == ADJUSTED
+        assert page.locator('[data-protection="as-of"]').inner_text().startswith("数据截至2026-11-22 10:00")
         shot(page, "dashboards-region")
 
         page.goto(f"{live_server.url}/reports/departments/{w.dept_city.pk}/?period=2026-Q4")
@@ -163,10 +185,12 @@ def test_region_department_and_league_pages(chromium, live_server, county):
 
         page.goto(f"{live_server.url}/reports/regions/{w.city.code}/league/?year=2026")
         row = page.locator(f'tr[data-department="{w.dept_city.code}"]')
-        assert row.locator("td").nth(2).inner_text() == "44"  # documents
+        assert 42 <= int(row.locator("td").nth(2).inner_text()) <= 46  # 44 documents, adjusted
+        assert page.locator('[data-protection="adjusted"]').inner_text() == ADJUSTED
         page.emulate_media(media="print")
         assert page.locator(".site-header").is_hidden()
         assert page.locator(".print-only").is_visible()
+        assert page.locator('[data-protection="adjusted"]').is_visible()  # printed with the table
         shot(page, "dashboards-league-print")
     finally:
         context.close()
