@@ -154,16 +154,16 @@ def recommendations(county: Region, period: isoweeks.Period) -> dict:
     return {"inspections": inspections, "data_items": items, "titles": titles}
 
 
-def township_parts(county: Region, township: Region, period: isoweeks.Period) -> list[dict]:
+def township_parts(county: Region, township: Region, period: isoweeks.Period, version=None) -> list[dict]:
     """The township's row of the townships answer for each closed part of the period (a year's
-    quarters, a quarter's or a month's weeks; a week is its own part), each protected exactly as
-    the stats API protects that bucket."""
+    quarters, a quarter's or a month's weeks; a week is its own part), each the stats API's own
+    (cached) answer for that bucket."""
     last = protection.last_closed_week()
     rows = []
     for part in period.parts or [period]:
         if part.weeks[0] > last:
             break
-        answer = stats.county_townships(county, part)
+        answer = stats.cached(stats.county_townships, county, part, [county.pk], version=version)
         row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
         rows.append({"week": part.label, **row})
     return rows

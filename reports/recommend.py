@@ -101,19 +101,21 @@ def extras(
 def cost(levels: dict[str, tuple[bool, float]], tariff: dict[str, float]) -> dict:
     """Standard Cost Model price of a period: each cadre level's (perturbed) hours x its wage.
 
-    `levels`: {level: (shown, hours)}. Every level is priced into the total; only levels of at
-    least the minimum group (shown) are listed with their hours.
+    `levels`: {level: (shown, hours)}. Every level is priced into the total; the levels are listed
+    with their hours only when all of them hold at least the minimum group (shown): the total
+    minus a listed level would otherwise give a small level's figure.
     """
     if not levels:
         return {"suppressed": True, "yuan": None, "levels": None}
+    every_level_shown = all(shown for shown, _hours in levels.values())
     listed = {
         level: {
             "hours": round(hours, 2),
             "wage": tariff.get(level, 0),
             "yuan": round(hours * tariff.get(level, 0), 2),
         }
-        for level, (shown, hours) in sorted(levels.items())
-        if shown
+        for level, (_shown, hours) in sorted(levels.items())
+        if every_level_shown
     }
     yuan = sum(hours * tariff.get(level, 0) for level, (_shown, hours) in levels.items())
     return {"suppressed": False, "yuan": round(yuan, 2), "levels": listed}

@@ -13,8 +13,8 @@ import hashlib
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, F, Max, Sum
 
 from portal import weeks as isoweeks
@@ -62,9 +62,8 @@ def cells_of(rows, cell_field=None, hours_field="hours_total") -> dict:
     except EmptyResultSet:  # filtered on an empty list (a period without a closed week)
         return {}
     column = "sub.cell_value" if cell_field else "NULL"
-    outer = (
-        f"SELECT {column}, COUNT(*), SUM(sub.n), SUM(sub.k), MAX(sub.h), SUM(sub.h) FROM ({sql}) sub"
-        + (f" GROUP BY {column}" if cell_field else "")
+    outer = f"SELECT {column}, COUNT(*), SUM(sub.n), SUM(sub.k), MAX(sub.h), SUM(sub.h) FROM ({sql}) sub" + (
+        f" GROUP BY {column}" if cell_field else ""
     )
     with connection.cursor() as cursor:
         cursor.execute(outer, params)
@@ -338,12 +337,12 @@ def cache_key(prefix: str, parts: tuple, county_ids, version: tuple | None = Non
     return f"{prefix}:" + hashlib.sha256(repr(full).encode()).hexdigest()
 
 
-def cached(selector, subject, period: isoweeks.Period, county_ids, **kwargs) -> dict:
+def cached(selector, subject, period: isoweeks.Period, county_ids, version=None, **kwargs) -> dict:
     """`selector(subject, period, **kwargs)`, computed once per data version of the counties it
-    reads, with `as_of` (when those counties were last rolled up); the API, pages and exports all
-    ask through here. Permission is the caller's."""
+    reads (`version`, if the caller has just read it), with `as_of` (when those counties were
+    last rolled up); the API, pages and exports all ask through here. Permission is the caller's."""
     county_ids = sorted(county_ids)
-    version = data_version(county_ids)
+    version = version if version is not None else data_version(county_ids)
     key = cache_key("stats", (selector.__name__, subject.pk, period.label), county_ids, version)
     answer = cache.get(key)
     if answer is None:

@@ -147,7 +147,7 @@ def _bad_period(request, error, title):
 
 
 def _cached_page(request, key_parts, counties, build):
-    """Render `build()` -> (body template, title, context) once per data version of `counties`,
+    """Render `build(version)` -> (body template, title, context) once per data version of `counties`,
     language, protection settings, tariff and last closed week; later requests reuse the rendered
     body. A page without an `as_of` of its own (from its stats answers) gets its counties'."""
     parts = (*key_parts, get_language(), sorted(settings.BURDEN_WAGE_TARIFF.items()))
@@ -155,7 +155,7 @@ def _cached_page(request, key_parts, counties, build):
     key = stats.cache_key("dash", parts, counties, version)
     cached = cache.get(key)
     if cached is None:
-        template, title, context = build()
+        template, title, context = build(version)
         context.setdefault("as_of", version[2] or None)
         cached = (str(title), render_to_string(template, context, request))
         cache.set(key, cached, stats.CACHE_SECONDS)
@@ -222,20 +222,20 @@ def county(request, code):
     except BadPeriod as error:
         return _bad_period(request, str(error), county.name)
 
-    def build():
+    def build(version):
         return (
             "reports/county.html",
             _("%(name)s burden dashboard") % {"name": county.name},
-            _county(county, period),
+            _county(county, period, version),
         )
 
     return _cached_page(request, ("county", county.pk, period.label), [county.pk], build)
 
 
-def _county(county, period) -> dict:
-    weeks_answer = stats.cached(stats.county_weeks, county, period, [county.pk])
-    townships = stats.cached(stats.county_townships, county, period, [county.pk])
-    departments = stats.cached(stats.county_departments, county, period, [county.pk])
+def _county(county, period, version=None) -> dict:
+    weeks_answer = stats.cached(stats.county_weeks, county, period, [county.pk], version=version)
+    townships = stats.cached(stats.county_townships, county, period, [county.pk], version=version)
+    departments = stats.cached(stats.county_departments, county, period, [county.pk], version=version)
     total = townships["total"]
     # Departments below the minimum group are not in the answer at all (rule 1).
     shown = [r for r in departments["results"] if not r["suppressed"]]
@@ -277,10 +277,10 @@ def township(request, code, township_code):
     except BadPeriod as error:
         return _bad_period(request, str(error), township.name)
 
-    def build():
-        answer = stats.cached(stats.county_townships, county, period, [county.pk])
+    def build(version):
+        answer = stats.cached(stats.county_townships, county, period, [county.pk], version=version)
         row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
-        weeks = extras.township_parts(county, township, period)
+        weeks = extras.township_parts(county, township, period, version=version)
         chart = _chart(
             weeks=[w["week"] for w in weeks],
             kinds=[{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
@@ -311,9 +311,11 @@ def region(request, code):
     except BadPeriod as error:
         return _bad_period(request, str(error), region.name)
 
-    def build():
+    def build(version):
         within = Region.objects.filter(pk__in=counties)
-        answer = stats.cached(stats.region_counties, region, period, counties, counties=within)
+        answer = stats.cached(
+            stats.region_counties, region, period, counties, version=version, counties=within
+        )
         rows = answer["results"]
         chart = _chart(
             names=[r["county"]["name"] for r in rows],
@@ -348,7 +350,7 @@ def league(request, code):
     if not year_ok:
         return _bad_period(request, _("Give a year such as 2026."), region.name)
 
-    def build():
+    def build(version):
         table = extras.region_departments(region, year, Region.objects.filter(pk__in=counties))
         this_year = int(isoweeks.week_year(protection.last_closed_week()))
         context = {
@@ -382,15 +384,19 @@ def department(request, id):
     # Which counties link to their dashboard depends on the reader, so it is part of the key.
     visible = sorted(policy.visible_counties(request.user).values_list("code", flat=True))
 
-    def build():
+    def build(version):
         within = Region.objects.filter(pk__in=scope)
-        answer = stats.cached(stats.department_counties, department, period, scope, counties=within)
+        answer = stats.cached(
+            stats.department_counties, department, period, scope, version=version, counties=within
+        )
         last = protection.last_closed_week()
         quarters = [p for p in isoweeks.Period("year", period.year).parts if p.weeks[0] <= last]
         over_time = [
             {
                 "period": q.label,
-                **stats.cached(stats.department_counties, department, q, scope, counties=within)["total"],
+                **stats.cached(
+                    stats.department_counties, department, q, scope, version=version, counties=within
+                )["total"],
             }
             for q in quarters
         ]
