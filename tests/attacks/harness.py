@@ -1,53 +1,50 @@
 """The attacker's side: log in as a role, read the stats API over HTTP, turn answers into figures.
 
 Every request goes through Django's full handler (middleware, URL routing, DRF authentication
-and permissions) with an `Authorization: Token` header. Readers above the cadre get their token
-from `POST /api/v1/auth/token/`; the cadres whose changes the polling attack makes use tokens made
-directly (the login endpoint is throttled, and how a cadre logs in is not under attack here).
+and permissions) with an `Authorization: Token` header. Every account (the readers above the
+cadre, and the cadres whose changes the polling attack makes) gets its token from
+`POST /api/v1/auth/token/` with the demo password, each from its own client address (the login
+endpoint is throttled per client).
 
 A *figure* is one number an answer shows for a cell (see tests.attacks.oracle for cells), keyed by
 `(cell, view)`: the view names the answer and the place in it (`county.weeks`,
 `county.townships.total`, ...), so the same cell shown by two answers is two figures, and a week
 row repeated by the week, month, quarter and year answers of one view is one figure. A hidden
 figure is `None`: a suppressed row, or a department or county the answer does not list at all
-(DESIGN rule 1 for departments). Only hours are read: `hours_total` for the fixed tree (plus the
-sum of the per-kind `hours` as a second figure, view suffix `.kinds`), `hours` for departments.
+(DESIGN rule 1 for departments), except where the portal is seen to list its suppressed rows:
+then an unlisted row can only be empty and is read as 0 hours (Attacker.unlisted_is_empty).
+Only hours are read: `hours_total` for the fixed tree (plus the sum of the per-kind `hours` as a
+second figure, view suffix `.kinds`), `hours` for departments.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from portal.models import User
+from portal.demo import DEFAULT_PASSWORD as DEMO_PASSWORD
 from tests.attacks.oracle import Structure, bucket_level, week_buckets
 
-DEMO_PASSWORD = "burden-demo-2026"
 API = "/api/v1"
 
 
 class Reader:
-    """One account reading the API; answers are memoised per state of the data."""
+    """One account reading (or, for a cadre, writing) through the API with a token from
+    `POST /api/v1/auth/token/`; answers are memoised per state of the data."""
 
     _addresses = 0
 
-    def __init__(self, username: str, *, login: bool = True):
+    def __init__(self, username: str):
         self.username = username
-        # One address per reader: the token endpoint allows 10 logins a minute per client.
+        # One client address per account: the token endpoint allows 10 logins a minute per client.
         Reader._addresses += 1
         address = f"10.47.{Reader._addresses // 250}.{Reader._addresses % 250 + 1}"
         self.client = APIClient(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR=address)
-        if login:
-            answer = self.client.post(
-                f"{API}/auth/token/", {"username": username, "password": DEMO_PASSWORD}, format="json"
-            )
-            assert answer.status_code == 200, (username, answer.status_code, answer.content[:200])
-            key = answer.json()["token"]
-        else:
-            key, _created = Token.objects.get_or_create(user=User.objects.get(username=username))
-            key = key.key
-        self.client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        answer = self.client.post(
+            f"{API}/auth/token/", {"username": username, "password": DEMO_PASSWORD}, format="json"
+        )
+        assert answer.status_code == 200, (username, answer.status_code, answer.content[:200])
+        self.client.credentials(HTTP_AUTHORIZATION=f"Token {answer.json()['token']}")
         self.requests = 0
         self._memo: dict = {}
 
@@ -330,10 +327,13 @@ def discover(structure: Structure, oracle, readers: dict | None = None) -> Setti
     last_week = max(served)
     min_group = body.get("min_group")
     perturbed = body.get("perturbed")
-    month = week_buckets(last_week)[0]
-    months_served = region.get(county_path(first_county, "weeks", month))[0] == 200
     weeks = [w for w in oracle.data_weeks if w <= last_week]
-    months = sorted({week_buckets(w)[0] for w in weeks}) if months_served else []
+    months = [
+        m
+        for m in sorted({week_buckets(w)[0] for w in weeks})
+        if region.get(county_path(first_county, "weeks", m))[0] == 200
+    ]
+    months_served = bool(months)
     quarters = sorted({week_buckets(w)[1] for w in weeks})
     years = sorted({week_buckets(w)[2] for w in weeks})
     buckets = [*weeks, *months, *quarters, *years]

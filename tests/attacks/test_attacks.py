@@ -529,7 +529,7 @@ def test_a_polling(attack_world, setting, need_postgres, capsys, caplog):
         for step in steps:
             prior = log_contributions(structure, step.log_id)
             if step.cadre_id not in cadres:
-                cadres[step.cadre_id] = Reader(User.objects.get(pk=step.cadre_id).username, login=False)
+                cadres[step.cadre_id] = Reader(User.objects.get(pk=step.cadre_id).username)
             method, path, body = step.request
             client = cadres[step.cadre_id]
             answer = client.delete(path) if method == "delete" else getattr(client, method)(path, body)
@@ -651,7 +651,7 @@ def test_e_red_team_example(attack_world, setting, need_postgres, capsys, caplog
     )
     week = log.week
     reviewer = Reader(f"county_{county}")
-    cadre = Reader(log.cadre.username, login=False)
+    cadre = Reader(log.cadre.username)
 
     def read(state):
         out = {}
