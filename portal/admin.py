@@ -138,15 +138,15 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Role and unit"), {"fields": ["display_name", "role", "region", "department"]}),
-        (_("Status"), {"fields": ["is_active", "is_staff", "is_superuser", "last_login", "date_joined"]}),
+        (_("Status"), {"fields": ["is_active", "is_staff", "is_superuser", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "usable_password", "password1", "password2"]}),
         (_("Role and unit"), {"fields": ["display_name", "role", "region", "department"]}),
     ]
     # Staff rights follow the role: only administrators are staff.
-    readonly_fields = ["is_staff", "is_superuser", "last_login", "date_joined"]
-    list_display = ["username", "display_name", "role", "region", "department", "is_active", "last_login"]
+    readonly_fields = ["is_staff", "is_superuser", "date_joined"]
+    list_display = ["username", "display_name", "role", "region", "department", "is_active"]
     list_filter = ["role", "is_active", "region__level"]
     search_fields = ["username", "display_name", "region__name", "region__code", "department__name"]
     autocomplete_fields = ["region", "department"]

@@ -221,6 +221,11 @@ class User(AbstractUser):
         related_name="viewers",
     )
 
+    # Login times are not kept for any role (DESIGN.md reporter protection, rule 4): a cadre's
+    # logins would show when they file, and no reader needs anyone's. Without the field Django
+    # does not connect update_last_login, so web, admin and API logins write nothing.
+    last_login = None
+
     objects = PortalUserManager()
 
     class Meta:
