@@ -6,18 +6,71 @@ accounts and reference data go to an append-only audit log that never records ca
 Everything is driven through public interfaces: /admin/, /reset/, /login/ and the token endpoint.
 """
 
-import pytest
-from django.db import connection
-from django.urls import reverse
+import datetime as dt
+import re
+import uuid
+from importlib import import_module
+from unittest import mock
 
-from portal.models import User
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.db import connection
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from portal.models import Role, User
 from tests.conftest import PASSWORD
 
 TOKEN_URL = "/api/v1/auth/token/"
+RESET_URL = "/reset/"
+NEW_PASSWORD = "a-fresh-passphrase-42"
+CODE = re.compile(r'class="one-time-code"[^>]*>([A-Z0-9-]+)<')
 
 
 def _row(user) -> dict:
     return User.objects.filter(pk=user.pk).values().get()
+
+
+@pytest.fixture
+def admin_client(world):
+    client = Client()
+    client.force_login(world.admin)
+    return client
+
+
+def _codes(response) -> list[str]:
+    assert response.status_code == 200, response.content[:500]
+    return CODE.findall(response.text)
+
+
+def issue_reset(admin_client, user) -> str:
+    """The administrator's one-time reset of `user` through /admin/; the code shown once."""
+    url = reverse("admin:portal_user_one_time_reset", args=[user.pk])
+    confirm = admin_client.get(url)
+    assert confirm.status_code == 200
+    assert _codes(confirm) == []  # nothing is issued before confirming
+    (code,) = _codes(admin_client.post(url, {"confirmed": "yes"}))
+    return code
+
+
+def complete(client, username, code, password=NEW_PASSWORD, again=None):
+    return client.post(
+        RESET_URL,
+        {"username": username, "code": code, "new_password1": password, "new_password2": again or password},
+    )
+
+
+def can_log_in(username, password) -> bool:
+    response = Client().post(reverse("login"), {"username": username, "password": password})
+    return response.status_code == 302
+
+
+def token_login(username, password):
+    return Client().post(
+        TOKEN_URL, {"username": username, "password": password}, content_type="application/json"
+    )
 
 
 # ---------------------------------------------------------------------------- login times
@@ -64,3 +117,274 @@ def test_no_admin_user_page_shows_a_login_time(client, world, url_name):
     page = client.get(reverse(url_name, args=args)).text
     assert "last_login" not in page
     assert "上次登录" not in page
+
+
+# ---------------------------------------------------------------------------- no password in /admin/
+
+
+def test_the_user_change_form_shows_and_takes_no_password(admin_client, world):
+    url = reverse("admin:portal_user_change", args=[world.cadre.pk])
+    page = admin_client.get(url).text
+    assert 'name="password' not in page
+    assert "password/" not in page
+    assert world.cadre.password.split("$")[1] not in page  # not even the hash's salt
+    before = _row(world.cadre)["password"]
+    response = admin_client.post(
+        url,
+        {
+            "username": "alice",
+            "display_name": "阿丽",
+            "role": Role.CADRE,
+            "region": world.village.pk,
+            "department": "",
+            "is_active": "on",
+            "password": "md5$salt$0123456789abcdef0123456789abcdef",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
+    )
+    assert response.status_code == 302
+    assert _row(world.cadre)["display_name"] == "阿丽"
+    assert _row(world.cadre)["password"] == before
+    assert not can_log_in("alice", NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("account", ["cadre", "county_reviewer", "admin"])
+def test_the_admin_password_view_refuses_every_account(admin_client, world, account):
+    user = getattr(world, account)
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+    assert url == f"/admin/portal/user/{user.pk}/password/"
+    before = _row(user)["password"]
+    for response in (
+        admin_client.get(url, follow=True),
+        admin_client.post(url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}, follow=True),
+    ):
+        assert response.redirect_chain[-1][0] == reverse("admin:portal_user_change", args=[user.pk])
+        assert "管理员不能设置密码" in response.text
+    assert _row(user)["password"] == before
+    assert not can_log_in(user.username, NEW_PASSWORD)
+
+
+def test_creating_an_account_sets_no_password_and_shows_a_reset_code_once(admin_client, world):
+    add = reverse("admin:portal_user_add")
+    assert 'type="password"' not in admin_client.get(add).text
+    response = admin_client.post(
+        add,
+        {
+            "username": "puppet",
+            "display_name": "puppet",
+            "role": Role.CADRE,
+            "region": world.township.pk,
+            "department": "",
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+            "usable_password": "true",
+        },
+    )
+    (code,) = _codes(response)
+    puppet = User.objects.get(username="puppet")
+    assert not puppet.has_usable_password()
+    assert not can_log_in("puppet", NEW_PASSWORD)  # the password the admin typed was ignored
+    # The change page and the list never show the code again.
+    assert code not in admin_client.get(reverse("admin:portal_user_change", args=[puppet.pk])).text
+    assert code not in admin_client.get(reverse("admin:portal_user_changelist")).text
+    assert complete(Client(), "puppet", code, "puppet-chose-this-1").status_code == 302
+    assert can_log_in("puppet", "puppet-chose-this-1")
+
+
+def test_no_admin_page_offers_to_act_as_anyone(admin_client, world):
+    names = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                names.append(prefix + str(pattern.pattern) + " " + str(pattern.name))
+
+    walk(get_resolver().url_patterns, "")
+    impersonation = re.compile(r"hijack|impersonat|login[_-]?as|loginas|become|switch[_-]?user|\bsu\b", re.I)
+    assert [name for name in names if impersonation.search(name)] == []
+    assert not any(impersonation.search(app) for app in django_settings.INSTALLED_APPS)
+    page = admin_client.get(reverse("admin:portal_user_change", args=[world.cadre.pk])).text
+    assert "以此身份" not in page
+    assert "log in as" not in page.lower()
+
+
+# ---------------------------------------------------------------------------- tokens and sessions
+
+
+@pytest.fixture
+def redis_cache(need_redis, settings):
+    """The real Redis as the cache, under a prefix of its own that is removed afterwards."""
+    import redis
+
+    prefix = f"test-{uuid.uuid4()}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": django_settings.REDIS_URL,
+            "KEY_PREFIX": prefix,
+        }
+    }
+    yield
+    server = redis.Redis.from_url(django_settings.REDIS_URL)
+    for key in server.scan_iter(f"{prefix}:*"):
+        server.delete(key)
+
+
+@pytest.mark.parametrize("engine", ["db", "cached_db", "cached_db+redis"])
+def test_a_reset_ends_the_sessions_and_tokens_of_the_account(request, settings, world, engine):
+    if engine.endswith("redis"):
+        request.getfixturevalue("redis_cache")
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends." + engine.split("+")[0]
+    admin_client = Client()
+    admin_client.force_login(world.admin)
+    cadre = Client()
+    assert cadre.post(reverse("login"), {"username": "alice", "password": PASSWORD}).status_code == 302
+    assert cadre.get(reverse("home")).status_code == 200
+    session_key = cadre.session.session_key
+    key = token_login("alice", PASSWORD).json()["token"]
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/departments/").status_code == 200
+    other = Client()  # another cadre's session is left alone
+    other.force_login(world.cadre2)
+
+    code = issue_reset(admin_client, world.cadre)
+
+    response = cadre.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert not import_module(settings.SESSION_ENGINE).SessionStore().exists(session_key)
+    assert api.get("/api/v1/departments/").status_code == 401
+    assert not can_log_in("alice", PASSWORD)
+    assert token_login("alice", PASSWORD).status_code == 400
+    assert other.get(reverse("home")).status_code == 200
+    assert admin_client.get(reverse("admin:index")).status_code == 200
+    # Once completed, the new password gives a new token, not the old one.
+    assert complete(Client(), "alice", code).status_code == 302
+    fresh = token_login("alice", NEW_PASSWORD)
+    assert fresh.status_code == 200
+    assert fresh.json()["token"] != key
+
+
+# ---------------------------------------------------------------------------- completing a reset
+
+
+def test_a_code_sets_the_password_once(admin_client, world):
+    code = issue_reset(admin_client, world.cadre)
+    page = Client().get(RESET_URL)
+    assert page.status_code == 200
+    assert "一次性重置码" in page.text
+    response = complete(Client(), "alice", code.lower().replace("-", " "))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("login")
+    assert can_log_in("alice", NEW_PASSWORD)
+    again = complete(Client(), "alice", code, "yet-another-passphrase-7")
+    assert again.status_code == 200
+    assert "重置码不正确" in again.text
+    assert can_log_in("alice", NEW_PASSWORD)
+    assert not can_log_in("alice", "yet-another-passphrase-7")
+
+
+@pytest.mark.parametrize(("hours", "works"), [(71, True), (73, False)])
+def test_a_code_expires_after_72_hours(admin_client, world, hours, works):
+    code = issue_reset(admin_client, world.cadre)
+    later = timezone.now() + dt.timedelta(hours=hours)
+    with mock.patch.object(timezone, "now", return_value=later):
+        response = complete(Client(), "alice", code)
+    assert (response.status_code == 302) is works
+    assert can_log_in("alice", NEW_PASSWORD) is works
+
+
+def test_a_wrong_code_is_refused_and_five_void_the_reset(admin_client, world):
+    code = issue_reset(admin_client, world.cadre)
+    wrong = "AAAA-BBBB-CCCC" if code != "AAAA-BBBB-CCCC" else "CCCC-BBBB-AAAA"
+    for _attempt in range(4):
+        response = complete(Client(), "alice", wrong)
+        assert response.status_code == 200
+        assert "用户名或重置码不正确" in response.text
+    assert not can_log_in("alice", NEW_PASSWORD)
+    # Another account's code and an unknown username get the same answer.
+    assert "用户名或重置码不正确" in complete(Client(), "bob", code).text
+    assert "用户名或重置码不正确" in complete(Client(), "nobody", code).text
+    complete(Client(), "alice", wrong)  # the fifth wrong code voids the reset
+    assert complete(Client(), "alice", code).status_code == 200
+    assert not can_log_in("alice", NEW_PASSWORD)
+
+
+def test_a_new_reset_voids_the_earlier_code(admin_client, world):
+    first = issue_reset(admin_client, world.cadre)
+    second = issue_reset(admin_client, world.cadre)
+    assert complete(Client(), "alice", first).status_code == 200
+    assert complete(Client(), "alice", second).status_code == 302
+
+
+def test_the_reset_page_throttles_attempts_per_client(admin_client, world, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"login": "3/min"}}
+    code = issue_reset(admin_client, world.cadre)
+    client = Client()
+    for _attempt in range(3):
+        assert complete(client, "bob", "AAAA-BBBB-CCCC").status_code == 200
+    throttled = complete(client, "alice", code)
+    assert throttled.status_code == 429
+    assert "尝试次数过多" in throttled.text
+    assert not can_log_in("alice", NEW_PASSWORD)
+
+
+def test_password_rules_apply_in_chinese_and_keep_the_code(admin_client, world):
+    code = issue_reset(admin_client, world.cadre)
+    short = complete(Client(), "alice", code, "short")
+    assert short.status_code == 200
+    assert "密码长度太短" in short.text
+    common = complete(Client(), "alice", code, "password123")
+    assert "这个密码太常见了" in common.text
+    differ = complete(Client(), "alice", code, NEW_PASSWORD, again=NEW_PASSWORD + "x")
+    assert "两次输入的密码不一致" in differ.text
+    missing = Client().post(RESET_URL, {"username": "alice"})
+    assert "此项为必填项" in missing.text
+    assert complete(Client(), "alice", code).status_code == 302
+
+
+def test_the_holder_sees_the_reset_notice_at_the_next_login_once(admin_client, world, frozen):
+    code = issue_reset(admin_client, world.cadre)
+    assert complete(Client(), "alice", code).status_code == 302
+    client = Client()
+    first = client.post(reverse("login"), {"username": "alice", "password": NEW_PASSWORD}, follow=True)
+    assert first.status_code == 200
+    assert "管理员已于 2026年11月22日 重置您的密码" in first.text
+    assert "管理员已于" not in client.get(reverse("home")).text
+    client.post(reverse("logout"))
+    second = client.post(reverse("login"), {"username": "alice", "password": NEW_PASSWORD}, follow=True)
+    assert second.status_code == 200
+    assert "管理员已于" not in second.text
+
+
+def test_the_admin_action_resets_several_accounts_after_confirming(admin_client, world):
+    changelist = reverse("admin:portal_user_changelist")
+    chosen = [world.cadre.pk, world.cadre2.pk]
+    selection = {"action": "issue_one_time_resets", ACTION_CHECKBOX_NAME: chosen, "index": 0}
+    confirm = admin_client.post(changelist, selection)
+    assert _codes(confirm) == []
+    assert "alice" in confirm.text
+    assert "bob" in confirm.text
+    assert can_log_in("alice", PASSWORD)  # nothing happens before confirming
+    issued = admin_client.post(
+        changelist, {"action": "issue_one_time_resets", ACTION_CHECKBOX_NAME: chosen, "confirmed": "yes"}
+    )
+    codes = dict(zip(["alice", "bob"], _codes(issued), strict=True))
+    assert not can_log_in("bob", PASSWORD)
+    assert can_log_in("carol", PASSWORD)
+    for username, code in codes.items():
+        assert complete(Client(), username, code).status_code == 302
+        assert can_log_in(username, NEW_PASSWORD)
+
+
+def test_only_administrators_issue_resets(world):
+    reviewer = Client()
+    reviewer.force_login(world.county_reviewer)
+    url = reverse("admin:portal_user_one_time_reset", args=[world.cadre.pk])
+    response = reviewer.post(url, {"confirmed": "yes"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert can_log_in("alice", PASSWORD)
