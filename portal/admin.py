@@ -19,6 +19,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken import admin as authtoken_admin
 
 from portal import accounts
 from portal.models import (
@@ -32,6 +33,12 @@ from portal.models import (
     Role,
     User,
 )
+
+# rest_framework.authtoken registers an admin listing every API token: its keys would let an
+# administrator act as any account holder through the API, and its creation times tell when each
+# first logged in there. Imported above so it is registered before being removed, whatever the
+# order of INSTALLED_APPS.
+admin.site.unregister(authtoken_admin.TokenProxy)
 
 admin.site.site_header = _("Burden portal administration")
 admin.site.site_title = _("Burden portal administration")

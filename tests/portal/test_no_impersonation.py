@@ -214,6 +214,27 @@ def test_no_admin_page_offers_to_act_as_anyone(admin_client, world):
 # ---------------------------------------------------------------------------- tokens and sessions
 
 
+def test_the_token_admin_is_gone_and_no_admin_page_shows_a_token_or_session(admin_client, world):
+    key = token_login("alice", PASSWORD).json()["token"]
+    cadre = Client()
+    assert cadre.post(reverse("login"), {"username": "alice", "password": PASSWORD}).status_code == 302
+    session_key = cadre.session.session_key
+    assert admin_client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    assert admin_client.get("/admin/authtoken/").status_code == 404
+    for url in [
+        reverse("admin:index"),
+        reverse("admin:portal_user_changelist"),
+        reverse("admin:portal_user_changelist") + "?q=alice",
+        reverse("admin:portal_user_change", args=[world.cadre.pk]),
+        reverse("admin:portal_user_history", args=[world.cadre.pk]),
+    ]:
+        page = admin_client.get(url)
+        assert page.status_code == 200, url
+        assert "authtoken" not in page.text
+        assert key not in page.text, url
+        assert session_key not in page.text, url
+
+
 @pytest.fixture
 def redis_cache(need_redis, settings):
     """The real Redis as the cache, under a prefix of its own that is removed afterwards."""
