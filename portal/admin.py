@@ -3,11 +3,15 @@
 Weekly logs and entries are deliberately not registered: an administrator sees no identities
 behind any report (DESIGN.md roles table), and entries are written only through portal.services.
 Administrators never see or set a password and cannot act as anyone (reporter protection, rule 4):
-accounts get one-time resets through portal.accounts, whose codes are shown once.
+accounts get one-time resets through portal.accounts, whose codes are shown once. Their changes to
+accounts and reference data are in the audit log (portal/audit.py), shown here read-only.
 The forms check the same tree and role rules as the CSV import, so a bad edit is a form error
 rather than a database error.
 """
 
+from auditlog.admin import LogEntryAdmin as AuditlogEntryAdmin
+from auditlog.models import LogEntry
+from auditlog.render import get_field_verbose_name
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -258,3 +262,40 @@ class UserAdmin(BaseUserAdmin):
             "reset_url": request.build_absolute_uri(reverse("password_reset")),
         }
         return TemplateResponse(request, "admin/portal/user/one_time_reset_issued.html", context)
+
+
+# auditlog's own admin lets a superuser delete entries when another admin page deletes in cascade;
+# ours is read-only for everyone, so the log stays append-only. Its admin module is imported above,
+# so it is registered before being replaced, whatever the order of INSTALLED_APPS.
+admin.site.unregister(LogEntry)
+
+
+@admin.register(LogEntry)
+class AuditLogEntryAdmin(AuditlogEntryAdmin):
+    list_display = ["created", "who", "action", "resource_url", "changed_fields"]
+    fieldsets = [
+        (None, {"fields": ["created", "who", "resource_url", "remote_addr"]}),
+        (_("Changes"), {"fields": ["action", "msg"]}),
+    ]
+    readonly_fields = ["created", "who", "resource_url", "remote_addr", "action", "msg"]
+    actions = None
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("by"))
+    def who(self, entry):
+        if entry.actor_id:
+            return entry.actor.username
+        command = (entry.additional_data or {}).get("command")
+        return _("operator: %(command)s") % {"command": command} if command else "—"
+
+    @admin.display(description=_("changed fields"))
+    def changed_fields(self, entry):
+        return ", ".join(str(get_field_verbose_name(entry, name)) for name in entry.changes_dict)

@@ -409,3 +409,161 @@ def test_only_administrators_issue_resets(world):
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
     assert can_log_in("alice", PASSWORD)
+
+
+# ---------------------------------------------------------------------------- audit log
+
+
+def _entries_about(model):
+    from auditlog.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    return LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model)).order_by("pk")
+
+
+def _everything_logged() -> str:
+    from auditlog.models import LogEntry
+
+    return repr(list(LogEntry.objects.values()))
+
+
+def test_an_admin_edit_of_a_department_is_audited_and_readable_in_the_admin(admin_client, world):
+    from portal.models import Department
+
+    assert not _entries_about(Department).exists()  # fixtures written outside a request are not
+    response = admin_client.post(
+        reverse("admin:portal_department_change", args=[world.dept_county.pk]),
+        {
+            "code": "KC-OFFICE",
+            "name": "柯城区委办公室（减负办）",
+            "level": "county",
+            "parent": "",
+            "region": world.county.pk,
+        },
+    )
+    assert response.status_code == 302
+    (entry,) = _entries_about(Department)
+    assert entry.actor == world.admin
+    assert entry.object_pk == str(world.dept_county.pk)
+    assert entry.changes_dict == {"name": ["柯城区委办公室", "柯城区委办公室（减负办）"]}
+    log = admin_client.get(reverse("admin:auditlog_logentry_changelist"))
+    assert log.status_code == 200
+    assert "grace" in log.text
+    assert "名称" in log.text
+    detail = admin_client.get(reverse("admin:auditlog_logentry_change", args=[entry.pk]))
+    assert detail.status_code == 200
+    assert "柯城区委办公室（减负办）" in detail.text
+
+
+def test_admin_actions_on_accounts_are_audited_without_passwords_or_codes(admin_client, world):
+    password_before = world.cadre.password
+    response = admin_client.post(
+        reverse("admin:portal_user_change", args=[world.cadre.pk]),
+        {
+            "username": "alice",
+            "display_name": "阿丽",
+            "role": Role.CADRE,
+            "region": world.township.pk,
+            "department": "",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    code = issue_reset(admin_client, world.cadre)
+    (added_code,) = _codes(
+        admin_client.post(
+            reverse("admin:portal_user_add"),
+            {"username": "zoe", "display_name": "zoe", "role": Role.CADRE, "region": world.village.pk},
+        )
+    )
+    from portal.models import PasswordReset
+
+    update, create = _entries_about(User)
+    assert update.actor == world.admin
+    assert update.changes_dict == {
+        "display_name": ["alice", "阿丽"],
+        "region": [str(world.village.pk), str(world.township.pk)],
+    }
+    assert create.object_repr == "zoe"
+    assert create.actor == world.admin
+    assert "password" not in create.changes_dict
+    issued = list(_entries_about(PasswordReset))
+    assert [(e.actor, set(e.changes_dict)) for e in issued] == [(world.admin, {"user", "expires_at"})] * 2
+    everything = _everything_logged()
+    zoe = User.objects.get(username="zoe")
+    for secret in [password_before, _row(world.cadre)["password"], zoe.password, code, added_code]:
+        assert secret not in everything
+    assert "password" not in everything, everything
+    assert "last_login" not in everything
+    for reset in PasswordReset.objects.all():
+        assert reset.code_hash not in everything
+
+
+def test_audit_entries_cannot_be_added_changed_or_deleted_through_the_admin(admin_client, world):
+    from auditlog.models import LogEntry
+
+    admin_client.post(
+        reverse("admin:portal_dataitem_change", args=[world.item.pk]), {"code": "DI-POP", "name": "户籍人口"}
+    )
+    (entry,) = LogEntry.objects.all()
+    before = _everything_logged()
+    assert world.admin.is_superuser
+    assert admin_client.get(reverse("admin:auditlog_logentry_add")).status_code == 403
+    change = reverse("admin:auditlog_logentry_change", args=[entry.pk])
+    page = admin_client.get(change)
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.text
+    assert admin_client.post(change, {"object_repr": "forged", "changes_text": "x"}).status_code == 403
+    delete = reverse("admin:auditlog_logentry_delete", args=[entry.pk])
+    assert admin_client.get(delete).status_code == 403
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:auditlog_logentry_changelist")
+    assert "delete_selected" not in admin_client.get(changelist).text
+    admin_client.post(
+        changelist, {"action": "delete_selected", ACTION_CHECKBOX_NAME: [entry.pk], "post": "yes", "index": 0}
+    )
+    assert _everything_logged() == before
+    # Accounts, whose entries the log points at, are deactivated rather than deleted.
+    user_delete = reverse("admin:portal_user_delete", args=[world.admin.pk])
+    assert admin_client.post(user_delete, {"post": "yes"}).status_code == 403
+    assert _everything_logged() == before
+
+
+def test_the_audit_log_records_nothing_a_cadre_does(admin_client, world, frozen):
+    from auditlog.models import LogEntry
+
+    code = issue_reset(admin_client, world.cadre)
+    after_issue = LogEntry.objects.count()
+    assert after_issue == 1
+    cadre = Client()
+    assert complete(cadre, "alice", code).status_code == 302
+    assert complete(cadre, "alice", "WRNG-WRNG-WRNG").status_code == 200
+    assert cadre.post(reverse("login"), {"username": "alice", "password": NEW_PASSWORD}).status_code == 302
+    key = token_login("alice", NEW_PASSWORD).json()["token"]
+    api = Client(HTTP_AUTHORIZATION=f"Token {key}")
+    filed = api.post("/api/v1/entries/", world.entry_data(hours=2.5), content_type="application/json")
+    assert filed.status_code == 201, filed.content
+    assert api.post("/api/v1/weeks/2026-W47/submit/").status_code == 200
+    assert cadre.get(reverse("home")).status_code == 200
+    assert LogEntry.objects.count() == after_issue
+
+
+def test_operator_account_imports_are_audited_as_the_operator(world, tmp_path):
+    import io
+
+    from auditlog.models import LogEntry
+    from django.core.management import call_command
+
+    csv = tmp_path / "users.csv"
+    csv.write_text(
+        "username,password,display_name,role,region_code,department_code\n"
+        f"zoe,,佐伊,cadre,{world.village.code},\n",
+        encoding="utf-8",
+    )
+    call_command("import_users", str(csv), stdout=io.StringIO())
+    (entry,) = LogEntry.objects.all()
+    assert entry.actor is None
+    assert entry.additional_data == {"command": "import_users"}
+    assert entry.object_repr == "佐伊"
+    assert entry.changes_dict["username"] == ["None", "zoe"]
+    assert "password" not in entry.changes_dict
