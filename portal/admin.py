@@ -259,7 +259,7 @@ class UserAdmin(BaseUserAdmin):
             "title": _("One-time reset codes"),
             "issued": issued,
             "created": created,
-            "reset_url": request.build_absolute_uri(reverse("password_reset")),
+            "reset_url": request.build_absolute_uri(reverse("one_time_reset")),
         }
         return TemplateResponse(request, "admin/portal/user/one_time_reset_issued.html", context)
 

@@ -245,7 +245,7 @@ class ImportForm(forms.Form):
     )
 
 
-class PasswordResetForm(forms.Form):
+class OneTimeResetForm(forms.Form):
     """Completing a one-time reset: the account, the code the administrator handed over, and the
     new password twice. portal.accounts checks the code and the password rules."""
 

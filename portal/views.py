@@ -31,7 +31,7 @@ from portal.forms import (
     KIND_HINTS,
     EntryForm,
     ImportForm,
-    PasswordResetForm,
+    OneTimeResetForm,
     WeekEntriesChoiceForm,
     kind_cards,
 )
@@ -493,7 +493,7 @@ class _ResetThrottle(SimpleRateThrottle):
     """Reset attempts per client address, at the token login's rate (LOGIN_THROTTLE_RATE), so
     codes cannot be tried in bulk across accounts; each reset also dies after a few wrong codes."""
 
-    scope = "password_reset"
+    scope = "one_time_reset"
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES["login"]
@@ -505,9 +505,9 @@ class _ResetThrottle(SimpleRateThrottle):
 @sensitive_post_parameters("code", "new_password1", "new_password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def password_reset(request):
+def one_time_reset(request):
     """Public: set a new password with the one-time code an administrator issued."""
-    form = PasswordResetForm(request.POST or None)
+    form = OneTimeResetForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if not _ResetThrottle().allow_request(request, None):
@@ -535,4 +535,4 @@ def password_reset(request):
             else:
                 messages.success(request, _("Your new password is set. Log in with it."))
                 return redirect("login")
-    return render(request, "registration/password_reset.html", {"form": form}, status=status)
+    return render(request, "registration/one_time_reset.html", {"form": form}, status=status)

@@ -29,7 +29,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("reset/", views.password_reset, name="password_reset"),
+    path("reset/", views.one_time_reset, name="one_time_reset"),
     path("", views.home, name="home"),
     path("weeks/<week:week>/", views.week_detail, name="week"),
     path("weeks/<week:week>/add/", views.entry_add, name="entry_add"),
