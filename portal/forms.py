@@ -2,6 +2,7 @@
 lenient here (mostly not required) so the service's own Chinese message is the one shown."""
 
 from django import forms
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -242,3 +243,35 @@ class ImportForm(forms.Form):
         help_text=_("Made from the template below; one row per entry, at most 1000 rows."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+
+
+class OneTimeResetForm(forms.Form):
+    """Completing a one-time reset: the account, the code the administrator handed over, and the
+    new password twice. portal.accounts checks the code and the password rules."""
+
+    username = forms.CharField(
+        label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username"})
+    )
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=40,
+        help_text=_("The code your administrator handed you, e.g. ABCD-EFGH-JKLM."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "characters"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        help_text=password_validation.password_validators_help_text_html(),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean_new_password2(self):
+        first, second = self.cleaned_data.get("new_password1"), self.cleaned_data.get("new_password2")
+        if first and second and first != second:
+            raise ValidationError(_("The two passwords are not the same."))
+        return second

@@ -221,6 +221,11 @@ class User(AbstractUser):
         related_name="viewers",
     )
 
+    # Login times are not kept for any role (DESIGN.md reporter protection, rule 4): a cadre's
+    # logins would show when they file, and no reader needs anyone's. Without the field Django
+    # does not connect update_last_login, so web, admin and API logins write nothing.
+    last_login = None
+
     objects = PortalUserManager()
 
     class Meta:
@@ -245,6 +250,50 @@ class User(AbstractUser):
     @property
     def is_cadre(self):
         return self.role == Role.CADRE
+
+
+class ResetStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    COMPLETED = "completed", _("Completed")
+    VOIDED = "voided", _("Voided")
+
+
+class PasswordReset(models.Model):
+    """A one-time password reset an administrator issued and only the account holder completes.
+
+    Only a hash of the code is kept. Nothing here records when the holder acted: completing a
+    reset changes its status, not a timestamp (DESIGN.md reporter protection, rule 4).
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="password_resets"
+    )
+    code_hash = models.CharField(max_length=128, blank=True)
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ResetStatus.choices, default=ResetStatus.PENDING
+    )
+    failed_attempts = models.PositiveSmallIntegerField(default=0)
+    # Shown to the holder at their next login, then cleared.
+    notice_pending = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("one-time password reset")
+        verbose_name_plural = _("one-time password resets")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(status="pending"),
+                name="passwordreset_one_pending_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ResetStatus.values), name="passwordreset_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user.username} {self.issued_at:%Y-%m-%d %H:%M}"
 
 
 class LogStatus(models.TextChoices):

@@ -1,6 +1,8 @@
-"""Cadre filing pages: this week, add/edit/delete/repeat entries, copy last week, submit, import.
+"""Cadre filing pages: this week, add/edit/delete/repeat entries, copy last week, submit, import;
+and the public page where an account holder completes a one-time password reset.
 
-Every write goes through portal.services; these views only translate between HTTP and it.
+Every write goes through portal.services (entries) or portal.accounts (accounts); these views only
+translate between HTTP and them.
 """
 
 import datetime as dt
@@ -17,11 +19,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
 
-from portal import policy, services, weeks
+from portal import accounts, policy, services, weeks
 from portal.filters import AppFilterSet, DataItemFilterSet, DepartmentFilterSet, EntryFilterSet
-from portal.forms import KIND_HINTS, EntryForm, ImportForm, WeekEntriesChoiceForm, kind_cards
+from portal.forms import (
+    KIND_HINTS,
+    EntryForm,
+    ImportForm,
+    OneTimeResetForm,
+    WeekEntriesChoiceForm,
+    kind_cards,
+)
 from portal.models import (
     KIND_FIELDS,
     Entry,
@@ -471,3 +484,55 @@ def lookup(request, what):
             ]
         }
     )
+
+
+# ---------------------------------------------------------------------------- one-time reset
+
+
+class _ResetThrottle(SimpleRateThrottle):
+    """Reset attempts per client address, at the token login's rate (LOGIN_THROTTLE_RATE), so
+    codes cannot be tried in bulk across accounts; each reset also dies after a few wrong codes."""
+
+    scope = "one_time_reset"
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES["login"]
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+@sensitive_post_parameters("code", "new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def one_time_reset(request):
+    """Public: set a new password with the one-time code an administrator issued."""
+    form = OneTimeResetForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not _ResetThrottle().allow_request(request, None):
+            form.is_valid()
+            form.add_error(None, _("Too many attempts from this device. Wait a minute and try again."))
+            status = 429
+        elif form.is_valid():
+            try:
+                accounts.complete_reset(
+                    username=form.cleaned_data["username"],
+                    code=form.cleaned_data["code"],
+                    new_password=form.cleaned_data["new_password1"],
+                )
+            except accounts.ResetRefused:
+                form.add_error(
+                    None,
+                    _(
+                        "The username or the code is wrong, or the code has expired or was already used. "
+                        "A code stops working after %(n)s wrong tries; ask your administrator for a new one."
+                    )
+                    % {"n": accounts.MAX_FAILED_ATTEMPTS},
+                )
+            except ValidationError as exc:
+                form.add_error("new_password1", exc)
+            else:
+                messages.success(request, _("Your new password is set. Log in with it."))
+                return redirect("login")
+    return render(request, "registration/one_time_reset.html", {"form": form}, status=status)

@@ -1,4 +1,4 @@
-"""Cadre filing pages, login and logout (mounted at /)."""
+"""Cadre filing pages, login, logout and the one-time password reset (mounted at /)."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path, register_converter
@@ -29,6 +29,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("reset/", views.one_time_reset, name="one_time_reset"),
     path("", views.home, name="home"),
     path("weeks/<week:week>/", views.week_detail, name="week"),
     path("weeks/<week:week>/add/", views.entry_add, name="entry_add"),

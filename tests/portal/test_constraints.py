@@ -19,6 +19,7 @@ from portal.models import (
     EntryDataItem,
     EntryDepartment,
     IdempotencyRecord,
+    PasswordReset,
     Region,
     RegionLevel,
     Role,
@@ -78,6 +79,11 @@ class Rows:
 
 def _w(rows):
     return rows.world
+
+
+def _reset(user, **fields):
+    now = timezone.now()
+    return PasswordReset.objects.create(user=user, issued_at=now, expires_at=now, **fields)
 
 
 # (constraint names, or for SQLite unique columns, any of which may fire; description; action)
@@ -218,6 +224,16 @@ CASES = [
             )
             for _ in range(2)
         ],
+    ),
+    (
+        ["passwordreset_one_pending_per_user", "portal_passwordreset.user_id"],
+        "two pending resets for one account",
+        lambda r: [_reset(_w(r).cadre) for _ in range(2)],
+    ),
+    (
+        ["passwordreset_status_valid"],
+        "unknown reset status",
+        lambda r: _reset(_w(r).cadre, status="forgotten"),
     ),
     (["code"], "duplicate region code", lambda r: r.spoil(_w(r).township2, code=_w(r).township.code)),
     (["code"], "duplicate department code", lambda r: r.spoil(_w(r).dept_city, code=_w(r).dept_county.code)),

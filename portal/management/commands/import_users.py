@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from portal.audit import operator_command
 from portal.importers import ImportFailed, import_users
 from portal.management.commands.import_reference import fail, write_summary
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            summary = import_users(options["file"])
+            with operator_command("import_users"):
+                summary = import_users(options["file"])
         except ImportFailed as exc:
             fail(self, exc)
         write_summary(self, summary)
