@@ -53,12 +53,12 @@ def cell_changes(change: dict, cell) -> float:
 def differences(before, after, change) -> dict:
     """{cell: mean after-minus-before over the views showing it both times} for the cells whose
     true change is the cadre's whole change (the fixed tree always; a department cell only if
-    every issuer of the changed entries lies in it). Views ending `.kinds` (the per-kind hours
+    every issuer of the changed entries lies in it). The `.kinds` views (the per-kind hours
     summed) are left to the least-squares attack."""
     whole = change["delta"]
     per_cell = defaultdict(list)
     for (cell, view), value in after.figures.items():
-        if view.endswith(".kinds") or value is None:
+        if ".kinds" in view or value is None:
             continue
         old = before.figures.get((cell, view))
         if old is None:
@@ -263,7 +263,8 @@ def least_squares(cells: Cells, snapshot, unknown_keys: list, structural_weight:
     Figures with the same coefficients are one row with their mean, weighted by sqrt(count), as
     ordinary least squares over the repeated rows would. Structural rows the attacker knows from
     DESIGN.md ("department hours always sum to hours_total") tie each county-week's townships to
-    its departments. Returns (solution vector, index, facts)."""
+    its departments. Returns (solution, {unknown key: column}, an orthonormal basis of the row
+    space (for `determined`), facts: unknowns, figures, equations, rank)."""
     index = {k: i for i, k in enumerate(unknown_keys)}
     rows = defaultdict(list)
     figures = 0
@@ -320,6 +321,8 @@ def least_squares(cells: Cells, snapshot, unknown_keys: list, structural_weight:
 
 
 def determined(basis, coefficients: dict, n: int) -> bool:
+    """Whether the figures fix this sum of unknowns exactly (noise aside): its coefficient vector
+    lies in the row space of the system."""
     vector = np.zeros(n)
     vector[list(coefficients)] = 1.0
     residual = vector - basis.T @ (basis @ vector)

@@ -102,24 +102,37 @@ def _dept_hours(row):
     return float(row["hours"])
 
 
+def _same(a, b) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-6)
+
+
 @dataclass
 class Snapshot:
     """Figures read at one state of the data: {(cell, view): value or None (hidden)}."""
 
     figures: dict = field(default_factory=dict)
-    conflicts: int = 0  # a (cell, view) shown twice with different values
+    conflicts: int = 0  # a (cell, view) shown again with a different value
     perturbed_flags: set = field(default_factory=set)
     answers: int = 0
     refused: dict = field(default_factory=lambda: defaultdict(int))  # status -> count
 
     def put(self, cell, view, value):
+        """Record a figure. A (cell, view) shown again with another value (DESIGN: "the same cell
+        in the same state gives the same numbers everywhere") is counted as a conflict and kept
+        as one more figure (`view#2`, ...), so the attacks can average the repeats."""
         key = (cell, view)
-        if key in self.figures:
-            old = self.figures[key]
-            if (old is None) != (value is None) or (old is not None and abs(old - value) > 1e-6):
-                self.conflicts += 1
+        if key not in self.figures:
+            self.figures[key] = value
             return
-        self.figures[key] = value
+        if _same(self.figures[key], value):
+            return
+        self.conflicts += 1
+        n = 2
+        while (cell, f"{view}#{n}") in self.figures:
+            if _same(self.figures[(cell, f"{view}#{n}")], value):
+                return
+            n += 1
+        self.figures[(cell, f"{view}#{n}")] = value
 
     def visible(self) -> dict:
         """{cell: [values shown for it by any view]} for every cell shown with a value."""
@@ -133,15 +146,6 @@ class Snapshot:
         """Cells some answer hides (suppressed or unlisted) and no answer shows."""
         shown = {cell for (cell, _v), value in self.figures.items() if value is not None}
         return {cell for (cell, _v), value in self.figures.items() if value is None} - shown
-
-    def merge(self, other: "Snapshot"):
-        for (cell, view), value in other.figures.items():
-            self.put(cell, view, value)
-        self.conflicts += other.conflicts
-        self.perturbed_flags |= other.perturbed_flags
-        self.answers += other.answers
-        for status, n in other.refused.items():
-            self.refused[status] += n
 
 
 class Attacker:
