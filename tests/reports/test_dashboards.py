@@ -550,6 +550,8 @@ def test_a_years_drill_down_shows_its_quarters(closed):
 # the dashboard county after W47 closed; each is far below the budgets of the suppression grid
 # (counties 200, regions 80, departments 120; 12 cached). A computed county page: session, user,
 # county, the page's data version, then per stats answer its data version and its grouped reads.
+# (uncached, cached) per view, pinned. Before reporter protection the same pages on the same world
+# made county 54/4, township 113/5, region 22/10, league 15/10, department 65/9.
 QUERY_BUDGETS = {
     "county": (24, 4),
     "township": (50, 5),
