@@ -107,7 +107,9 @@ def county_cost(county: Region, period: isoweeks.Period, total_suppressed: bool)
         return {"suppressed": True, "yuan": None, "levels": None}
     rows = ReporterLevelWeek.objects.filter(county=county, week__in=protection.closed_weeks(period))
     levels = {
-        level: (cell.shown, protection.hours(cell, f"cost:{level}:hours", cell.hours))
+        # "hours_total" like the county's: a county whose cadres are all of one level shows the
+        # same hours in the cost as in its total.
+        level: (cell.shown, protection.hours(cell, "hours_total", cell.hours))
         for level, cell in stats.cells_of(rows, "level").items()
     }
     return recommend.cost(levels, settings.BURDEN_WAGE_TARIFF)
@@ -164,8 +166,9 @@ def township_parts(county: Region, township: Region, period: isoweeks.Period, ve
         if part.weeks[0] > last:
             break
         answer = stats.cached(stats.county_townships, county, part, [county.pk], version=version)
-        row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
-        rows.append({"week": part.label, **row})
+        row = next((r for r in answer["results"] if r["township"]["code"] == township.code), None)
+        if row is not None:  # a township added since the answer was cached has no row yet
+            rows.append({"week": part.label, **row})
     return rows
 
 
@@ -208,6 +211,6 @@ def region_departments(region: Region, year: str, counties) -> dict:
     ).get(None, protection.EMPTY)
     total = {
         "suppressed": not filers.shown,
-        "reporters": protection.reporters(filers, "filers", filers.reporters) if filers.shown else None,
+        "reporters": protection.reporters(filers, "reporters", filers.reporters) if filers.shown else None,
     }
     return {"year": year, "min_group": min_group(), "results": results, "total": total}

@@ -91,7 +91,10 @@ class Cell:
 
     @property
     def shown(self) -> bool:
-        return self.reporters >= min_group() and self.reporters > 0
+        # A key sum of 0 means rows written before record keys existed (every key 0: every cell
+        # would draw the same noise): hidden until the rollup has rewritten them.
+        keyed = self.key_sum > 0 or not enabled()
+        return self.reporters >= min_group() and self.reporters > 0 and keyed
 
 
 EMPTY = Cell()

@@ -10,6 +10,7 @@ Permission is not checked here: callers ask portal.policy first.
 """
 
 import hashlib
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -168,7 +169,7 @@ def _county_total(county, weeks, single_week) -> dict:
 def county_townships(county: Region, period: isoweeks.Period) -> dict:
     """Per township of the county over the period, with the county total."""
     weeks = protection.closed_weeks(period)
-    single = period.kind == "week"
+    single = len(weeks) == 1
     townships = list(Region.objects.filter(parent=county).order_by("code"))
     cells = cells_of(ReporterWeek.objects.filter(county=county, week__in=weeks), "township")
     sums = _sums(TownshipWeekStat.objects.filter(county=county, week__in=weeks), "township_id", _MEASURE_SUMS)
@@ -220,7 +221,7 @@ def county_departments(county: Region, period: isoweeks.Period) -> dict:
         for d in departments
     ]
 
-    county_total = _county_total(county, weeks, period.kind == "week")
+    county_total = _county_total(county, weeks, len(weeks) == 1)
     filers = cells_of(ReporterWeek.objects.filter(county=county, week__in=weeks, entries__gt=0))
     filer_cell = filers.get(None, protection.EMPTY)
     if county_total["suppressed"] or not filer_cell.shown:
@@ -231,7 +232,9 @@ def county_departments(county: Region, period: isoweeks.Period) -> dict:
         entries = county_total["entries"]
         total = {
             "suppressed": False,
-            "reporters": protection.reporters(filer_cell, "filers", filer_cell.reporters),
+            # "reporters" like every reporter count: where every reporter filed something this is
+            # the county cell itself, and gets the county's numbers.
+            "reporters": protection.reporters(filer_cell, "reporters", filer_cell.reporters),
             "entries": sum(entries.values()),
             "entries_by_kind": entries,
             "hours": county_total["hours_total"],
@@ -249,7 +252,7 @@ def region_counties(region: Region, period: isoweeks.Period, counties=None) -> d
     )
     ids = [c.pk for c in counties]
     weeks = protection.closed_weeks(period)
-    single = period.kind == "week"
+    single = len(weeks) == 1
     base = ReporterWeek.objects.filter(county_id__in=ids, week__in=weeks)
     weekly = CountyWeekStat.objects.filter(county_id__in=ids, week__in=weeks)
     cells = cells_of(base, "county")
@@ -262,6 +265,25 @@ def region_counties(region: Region, period: isoweeks.Period, counties=None) -> d
     total = _measures(_sums(weekly, None, _MEASURE_SUMS)[None], total_cell, single)
     subject = {**_region(region), "level": region.level}
     return {**_header("region", subject, period), "results": results, "total": total}
+
+
+def _tree_tag(department) -> str:
+    """Measure names of a department's footprint with its divisions. Without divisions it is the
+    department's own cell (the same names as its direct figures: the same numbers). With them the
+    names hold the divisions' ids, so moving a division in or out draws new noise rather than
+    shifting a figure under the same noise."""
+    children = defaultdict(list)
+    for pk, parent in Department.objects.values_list("pk", "parent_id"):  # one query, a small table
+        children[parent].append(pk)
+    tree, frontier = [department.pk], [department.pk]
+    while frontier:
+        frontier = [child for pk in frontier for child in children[pk]]
+        tree.extend(frontier)
+    tree.sort()
+    if tree == [department.pk]:
+        return f"department:{department.pk}:"
+    digest = hashlib.blake2b(repr(tree).encode(), digest_size=6).hexdigest()
+    return f"department-tree:{department.pk}:{digest}:"
 
 
 def department_counties(department: Department, period: isoweeks.Period, counties=None) -> dict:
@@ -279,7 +301,7 @@ def department_counties(department: Department, period: isoweeks.Period, countie
         department=department, week__in=weeks, tree_entries__gt=0, county__in=[c.pk for c in listed]
     )
     sums = _sums(weekly, "county_id", ["tree_entries", "tree_hours"])
-    tag = f"department-tree:{department.pk}:"
+    tag = _tree_tag(department)
     fields = ["reporters", "entries", "hours"]
 
     def row(values, cell):
@@ -310,12 +332,14 @@ CACHE_SECONDS = 600
 
 
 def data_version(county_ids) -> tuple:
-    """Changes whenever a rollup rewrites any derived row of these counties: every rollup deletes
-    and re-inserts its county-week rows (new ids, a new computed_at), and one that leaves a week
-    without rows changes their count. One indexed query."""
-    version = CountyWeekStat.objects.filter(county_id__in=list(county_ids)).aggregate(
-        n=Count("id"), top=Max("id"), at=Max("computed_at")
-    )
+    """Changes whenever a rollup rewrites any derived row of a closed week of these counties:
+    every rollup deletes and re-inserts its county-week rows (new ids, a new computed_at), and one
+    that leaves a week without rows changes their count. One indexed query."""
+    # Closed weeks only: the answers show nothing else, and a rollup of the open week must not
+    # move `as_of` (it would tell when someone filed in the open week).
+    version = CountyWeekStat.objects.filter(
+        county_id__in=list(county_ids), week__lte=protection.last_closed_week()
+    ).aggregate(n=Count("id"), top=Max("id"), at=Max("computed_at"))
     at = version["at"].isoformat() if version["at"] else ""
     return (version["n"], version["top"], at)
 

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -279,7 +280,9 @@ def township(request, code, township_code):
 
     def build(version):
         answer = stats.cached(stats.county_townships, county, period, [county.pk], version=version)
-        row = next(r for r in answer["results"] if r["township"]["code"] == township.code)
+        row = next((r for r in answer["results"] if r["township"]["code"] == township.code), None)
+        if row is None:  # added since its county's answer was cached: not known to it yet
+            raise Http404
         weeks = extras.township_parts(county, township, period, version=version)
         chart = _chart(
             weeks=[w["week"] for w in weeks],

@@ -76,6 +76,8 @@ GOOD = {
         ("BURDEN_WAGE_TOWNSHIP", "sixty"),
         ("BURDEN_NOISE_SCALE", "half"),
         ("BURDEN_NOISE_SCALE", "-0.5"),
+        ("BURDEN_NOISE_SCALE", "0.2"),
+        ("BURDEN_NOISE_FLOOR_HOURS", "4"),
         ("BURDEN_NOISE_FLOOR_HOURS", "nan"),
         ("BURDEN_WEEK_CLOSES_AFTER_HOURS", "-1"),
         ("BURDEN_PERTURBATION", "off"),
@@ -122,6 +124,9 @@ def test_exact_figures_are_refused_without_debug():
     assert result.returncode != 0
     assert "BURDEN_PERTURBATION" in result.stderr.strip().splitlines()[-1]
     assert start(**{**GOOD, "BURDEN_PERTURBATION": "0", "DEBUG": "1"}).returncode == 0
+    # Weaker noise than the measured defaults is for development only; stronger is always allowed.
+    assert start(**{**GOOD, "BURDEN_NOISE_SCALE": "0.1", "DEBUG": "1"}).returncode == 0
+    assert start(**{**GOOD, "BURDEN_NOISE_SCALE": "1", "BURDEN_NOISE_FLOOR_HOURS": "12"}).returncode == 0
 
 
 def test_a_production_configuration_starts():

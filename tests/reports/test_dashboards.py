@@ -557,7 +557,7 @@ QUERY_BUDGETS = {
     "township": (50, 5),
     "region": (16, 10),
     "league": (15, 10),
-    "department": (30, 9),
+    "department": (34, 9),
     "home": (4, 4),
 }
 

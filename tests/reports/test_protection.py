@@ -81,6 +81,12 @@ def test_shares_are_clamped_and_null_without_a_denominator():
     assert protection.share(1, 0) is None
 
 
+def test_a_cell_of_rows_without_record_keys_is_hidden():
+    # Rows written before record keys existed (key 0) would all draw the same noise.
+    assert not Cell(reporters=9, reporter_weeks=9, key_sum=0, top_hours=5).shown
+    assert Cell(reporters=9, reporter_weeks=9, key_sum=1, top_hours=5).shown
+
+
 def test_off_means_exact(settings):
     settings.BURDEN_PERTURBATION = False
     cell = _cells()[0]
