@@ -162,7 +162,8 @@ def _ensure_data():
 # ---------------------------------------------------------------------------- bare SQL baseline
 
 # The same five tables with INSERT ... SELECT ... GROUP BY (the per-entry indicator flags spelled
-# out in SQL). {scope} filters the submitted logs, e.g. to one county-week.
+# out in SQL; each log's record key as an md5 of its cadre, week and entries, the nearest SQL
+# stand-in for the keyed hash of its content digest). {scope} filters the submitted logs, e.g. to one county-week.
 BASELINE = """
 DELETE FROM reports_countyweekstat x WHERE true {dscope};
 DELETE FROM reports_townshipweekstat x WHERE true {dscope};
@@ -190,12 +191,15 @@ CREATE TEMP TABLE bench_log ON COMMIT DROP AS
     coalesce(sum(e.hours) FILTER (WHERE e.kind = 'app_task'), 0) AS ha,
     coalesce(sum(e.hours), 0) AS ht,
     coalesce(sum(unnumbered), 0) AS n1, coalesce(sum(relayed), 0) AS n2, coalesce(sum(repeat), 0) AS n3,
-    coalesce(sum(accompanying), 0) AS n4, coalesce(sum(disguised), 0) AS n5, coalesce(sum(duplicate), 0) AS n6
+    coalesce(sum(accompanying), 0) AS n4, coalesce(sum(disguised), 0) AS n5, coalesce(sum(duplicate), 0) AS n6,
+    ('x' || substr(md5(l.cadre_id || ':' || l.week || ':' || coalesce(string_agg(e.kind || e.hours || e.unnumbered
+      || e.relayed || e.repeat || e.accompanying || e.disguised || e.duplicate, ',' ORDER BY e.entry_id), '')),
+      1, 8))::bit(32)::bigint AS record_key
   FROM portal_weeklylog l LEFT JOIN bench_entry e ON e.log_id = l.id WHERE l.status = 'submitted' {scope}
   GROUP BY l.id;
-INSERT INTO reports_reporterweek (county_id, week, quarter, year, township_id, cadre_id, entries, hours_total)
+INSERT INTO reports_reporterweek (county_id, week, quarter, year, township_id, cadre_id, entries, hours_total, record_key)
   SELECT county_id, week, to_char(to_date(week, 'IYYY-"W"IW') + 3, 'YYYY-"Q"Q'),
-    to_char(to_date(week, 'IYYY-"W"IW') + 3, 'YYYY'), township_id, cadre_id, entries, ht FROM bench_log;
+    to_char(to_date(week, 'IYYY-"W"IW') + 3, 'YYYY'), township_id, cadre_id, entries, ht, record_key FROM bench_log;
 INSERT INTO reports_countyweekstat (county_id, week, reporters, entries_meeting, entries_document,
     entries_inspection, entries_app_task, hours_meeting, hours_document, hours_inspection, hours_app_task,
     hours_total, unnumbered_docs, relayed_meetings, repeat_meetings, accompanying_meetings,
@@ -236,11 +240,13 @@ INSERT INTO reports_departmentweekstat (county_id, week, department_id, entries,
           sum(share) AS hours, count(DISTINCT cadre_id) AS reporters
         FROM bench_link GROUP BY county_id, week, department_id) d
     ON d.county_id = u.county_id AND d.week = u.week AND d.department_id = u.ancestor_id;
-INSERT INTO reports_reporterdepartmentweek (county_id, week, quarter, year, cadre_id, department_id, direct)
+INSERT INTO reports_reporterdepartmentweek (county_id, week, quarter, year, cadre_id, department_id, direct,
+    hours, tree_hours, record_key)
   SELECT u.county_id, u.week, to_char(to_date(u.week, 'IYYY-"W"IW') + 3, 'YYYY-"Q"Q'),
     to_char(to_date(u.week, 'IYYY-"W"IW') + 3, 'YYYY'), u.cadre_id, u.ancestor_id,
-    bool_or(k.entry_id IS NOT NULL)
+    bool_or(k.entry_id IS NOT NULL), coalesce(sum(k.share), 0), sum(u.share), min(g.record_key)
   FROM bench_up u LEFT JOIN bench_link k ON k.entry_id = u.entry_id AND k.department_id = u.ancestor_id
+  JOIN bench_log g ON g.cadre_id = u.cadre_id AND g.week = u.week
   GROUP BY u.county_id, u.week, u.cadre_id, u.ancestor_id;
 """
 
@@ -287,7 +293,8 @@ def _table_fingerprint():
         "SELECT count(*), sum(entries), round(sum(hours)::numeric, 2), sum(reporters), sum(tree_entries), "
         "round(sum(tree_hours)::numeric, 2), sum(tree_reporters) FROM reports_departmentweekstat",
         "SELECT count(*), sum(entries) FROM reports_reporterweek",
-        "SELECT count(*), sum(direct::int) FROM reports_reporterdepartmentweek",
+        "SELECT count(*), sum(direct::int), round(sum(hours)::numeric, 2), round(sum(tree_hours)::numeric, 2) "
+        "FROM reports_reporterdepartmentweek",
     ]
     with connection.cursor() as cursor:
         out = []
@@ -304,7 +311,7 @@ def _without_extras():
     from reports import extras
 
     original = extras.replace
-    extras.replace = lambda county_ids, weeks=None: None
+    extras.replace = lambda county_ids, weeks=None, record_keys=None: None
     try:
         yield
     finally:
