@@ -35,6 +35,7 @@ from reports.models import (
     ReporterWeek,
 )
 from reports.protection import min_group
+from reports.rollup import ENTRY_COLUMNS
 
 _COLUMNS = {
     "logs": recommend.LOG_COLUMNS,
@@ -181,29 +182,22 @@ def region_departments(region: Region, year: str, counties) -> dict:
     weeks = protection.closed_weeks(isoweeks.Period("year", year))
     base = ReporterDepartmentWeek.objects.filter(county_id__in=county_ids, direct=True, week__in=weeks)
     cells = {pk: cell for pk, cell in stats.cells_of(base, "department", "hours").items() if cell.shown}
-    kinds = ["meeting", "document", "inspection", "app_task"]
     sums = (
         DepartmentWeekStat.objects.filter(
             county_id__in=county_ids, week__in=weeks, department_id__in=list(cells), entries__gt=0
         )
         .values("department_id")
-        .annotate(entries=Sum("entries"), **{k: Sum(f"entries_{k}") for k in kinds})
+        .annotate(entries=Sum("entries"), **{c: Sum(c) for c in ENTRY_COLUMNS})
         .order_by()
     )
     departments = Department.objects.in_bulk(list(cells))
     results = []
     for row in sums:
         pk = row["department_id"]
-        cell, tag = cells[pk], f"department:{pk}:"
-        entry = {"department": departments[pk], "suppressed": False}
-        # The same measure names as the county departments answer: a region of one county shows
-        # the same numbers there and here.
-        entry.update({k: protection.count(cell, f"{tag}entries_{k}", row[k]) for k in kinds})
-        entry.update(
-            entries=protection.count(cell, f"{tag}entries", row["entries"]),
-            hours=round(protection.hours(cell, f"{tag}hours", cell.hours), 2),
-            reporters=protection.reporters(cell, f"{tag}reporters", cell.reporters),
-        )
+        # The county departments answer's row: a region of one county shows the same numbers.
+        shown = stats.department_row(pk, {**row, "hours": cells[pk].hours}, cells[pk])
+        entry = {"department": departments[pk], "suppressed": False, **shown.pop("entries_by_kind")}
+        entry.update(shown, hours=round(shown["hours"], 2))
         results.append(entry)
     results.sort(key=lambda r: (-r["hours"], r["department"].code))
     filers = stats.cells_of(

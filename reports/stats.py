@@ -188,9 +188,11 @@ def _department(dept) -> dict:
     return {"id": dept.pk, "code": dept.code, "name": dept.name}
 
 
-def _department_row(sums, cell: Cell, tag: str) -> dict:
-    """A department's footprint in one cell, perturbed under the department's own measure names
-    (`tag`), so two departments with the same reporters are not perturbed alike."""
+def department_row(department_id: int, sums, cell: Cell) -> dict:
+    """A department's direct footprint in one cell (`sums`: entries, entries_<kind>, hours),
+    perturbed under the department's own measure names, so two departments with the same
+    reporters are not perturbed alike; the county answer and the league table both use it."""
+    tag = f"department:{department_id}:"
     sums = sums or {}
     entries_by_kind = {
         k: protection.count(cell, f"{tag}entries_{k}", sums.get(f"entries_{k}") or 0) for k in rollup.KINDS
@@ -217,7 +219,7 @@ def county_departments(county: Region, period: isoweeks.Period) -> dict:
     sums = _sums(weekly, "department_id", ["entries", *rollup.ENTRY_COLUMNS, "hours"])
     departments = Department.objects.filter(pk__in=list(cells)).order_by("code")
     results = [
-        {"department": _department(d), **_department_row(sums.get(d.pk), cells[d.pk], f"department:{d.pk}:")}
+        {"department": _department(d), **department_row(d.pk, sums.get(d.pk), cells[d.pk])}
         for d in departments
     ]
 
