@@ -445,6 +445,15 @@ class EntryQuerySet(models.QuerySet):
     def in_weeks(self, weeks):
         return self.filter(log__week__in=list(weeks))
 
+    def known_titles(self):
+        """One row per distinct (kind, title): how often it was filed and the id of the entry
+        filed last with it (the one to fill a new entry from), most used first."""
+        return (
+            self.values("kind", "title")
+            .annotate(uses=models.Count("id"), last_id=models.Max("id"))
+            .order_by("-uses", "-last_id")
+        )
+
 
 class Entry(models.Model):
     """One burden item: a meeting, document, inspection or app task, issued by departments."""

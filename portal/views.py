@@ -10,6 +10,7 @@ import functools
 from collections import OrderedDict
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -47,8 +49,8 @@ from portal.models import (
 from portal.templatetags import filing
 from portal.week_import import ImportRejected, import_rows, parse_upload, template_csv, template_xlsx
 
-RECENT_ENTRIES = 60  # how far back "recently used" and "remembered choices" look
-REPEAT_SUGGESTIONS = 8
+RECENT_ENTRIES = 60  # how far back "recently used" looks
+KNOWN_SHOWN = 8  # known items listed before "show all" (all are in the page and the filter)
 
 
 def cadre_required(view):
@@ -109,10 +111,13 @@ def _recent_ids(cadre) -> dict[str, list[int]]:
 
 
 def _remembered(cadre, kind) -> dict:
-    """Initial values from the cadre's latest entry of this kind (the form remembers choices)."""
-    latest = _entries(cadre).filter(kind=kind).order_by("-occurred_on", "-id").first()
+    """Initial values from the entry of this kind the cadre saved last (the form remembers
+    choices). Last *saved*, not latest-dated: after "save and add another" the next form starts
+    from the entry just saved, not from a later day's item of another department."""
+    saved = _entries(cadre).order_by("-updated_at", "-id")
+    latest = saved.filter(kind=kind).first()
     if latest is None:
-        latest = _entries(cadre).order_by("-occurred_on", "-id").first()
+        latest = saved.first()
         return {"departments": [d.pk for d in latest.departments.all()]} if latest else {}
     initial = {"departments": [d.pk for d in latest.departments.all()], "hours": _hours_text(latest.hours)}
     for name in KIND_FIELDS[Kind(kind)]:
@@ -123,6 +128,23 @@ def _remembered(cadre, kind) -> dict:
     return initial
 
 
+def _filled_from(entry) -> dict:
+    """Every field of an earlier entry, title included: a new entry from a known title."""
+    initial = services.entry_values(entry)
+    initial["hours"] = _hours_text(entry.hours)
+    del initial["occurred_on"]
+    return initial
+
+
+def _known_titles(cadre) -> list[dict]:
+    """Every title the cadre has filed, once per kind, most used first, each with the entry it
+    was last filed as. Not capped: Monday's daily check-in must still be offered on Friday."""
+    rows = list(Entry.objects.for_cadre(cadre).known_titles())
+    return [
+        {"kind": Kind(r["kind"]), "title": r["title"], "uses": r["uses"], "id": r["last_id"]} for r in rows
+    ]
+
+
 def _hours_text(hours: Decimal) -> str:
     return filing.hours(hours)
 
@@ -130,6 +152,22 @@ def _hours_text(hours: Decimal) -> str:
 def _default_day(week: str) -> dt.date:
     """Today in the current week, else the last day of a past week."""
     return min(weeks.today(), weeks.week_days(week)[1])
+
+
+def _day_in(week: str, value: str | None) -> dt.date | None:
+    """`value` as a date of `week` that is not in the future, else None."""
+    try:
+        day = dt.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if weeks.week_of(day) == week and day <= weeks.today() else None
+
+
+def week_day_choices(week: str) -> list[tuple[dt.date, str]]:
+    """The days of `week` up to today, each with a short label ("今天" for today)."""
+    monday, _sunday = weeks.week_days(week)
+    days = [monday + dt.timedelta(days=n) for n in range(7)]
+    return [(day, filing.day_label(day)) for day in days if day <= weeks.today()]
 
 
 # ---------------------------------------------------------------------------- pages
@@ -162,6 +200,20 @@ def _status(log):
     return "amended" if log.amended else "submitted"
 
 
+def _reminder(cadre, week):
+    """On the current week's page, while last week is still open and not submitted: say so and
+    offer to submit or copy it. Shown in the portal only; nothing is sent anywhere."""
+    if week != weeks.current_week():
+        return None
+    last = weeks.shift_week(week, -1)
+    if last <= weeks.last_closed_week(timezone.now(), settings.BURDEN_WEEK_CLOSES_AFTER_HOURS):
+        return None
+    log = WeeklyLog.objects.filter(cadre=cadre, week=last).annotate(n=Count("entries")).first()
+    if log is not None and log.is_submitted:
+        return None
+    return {"week": last, "entries": log.n if log else 0}
+
+
 @cadre_required
 @require_GET
 def week_detail(request, week):
@@ -175,21 +227,10 @@ def week_detail(request, week):
         .annotate(n=Count("entries"), total=Sum("entries__hours"))
         .order_by("-week")[:12]
     )
-    # Recent distinct items from earlier days, one tap to log again today.
-    since = weeks.today() - dt.timedelta(days=35)
-    suggestions, seen = [], set()
-    for entry in (
-        _entries(cadre)
-        .filter(occurred_on__gte=since)
-        .exclude(occurred_on=weeks.today())
-        .order_by("-occurred_on", "-id")[:RECENT_ENTRIES]
-    ):
-        key = (entry.kind, entry.title)
-        if key not in seen:
-            seen.add(key)
-            suggestions.append(entry)
-        if len(suggestions) >= REPEAT_SUGGESTIONS:
-            break
+    known = _known_titles(cadre)
+    last_entries = Entry.objects.in_bulk([k["id"] for k in known])
+    for item in known:
+        item["entry"] = last_entries[item["id"]]
     monday, sunday = weeks.week_days(week)
     return render(
         request,
@@ -208,13 +249,25 @@ def week_detail(request, week):
             "next_week": weeks.shift_week(week, 1) if week < current else None,
             "current_week": current,
             "history": history,
-            "suggestions": suggestions,
+            "known": known,
+            "known_shown": KNOWN_SHOWN,
+            "repeat_days": week_day_choices(week),
+            "default_day": _default_day(week),
+            "reminder": _reminder(cadre, week),
             "kind_cards": kind_cards(),
         },
     )
 
 
-def _entry_form_page(request, form, *, week, entry=None):
+def _entry_form_page(request, form, *, week, entry=None, filled_from=None):
+    known = {}
+    if entry is None:
+        # A known title fills the whole entry: title -> the entry to fill from, this kind's first.
+        for item in sorted(_known_titles(request.user), key=lambda k: k["kind"] != form.kind):
+            known.setdefault(item["title"], item["id"])
+        if known:
+            form.fields["title"].widget.attrs["list"] = "title-suggestions"
+    days = week_day_choices(week)
     return render(
         request,
         "portal/entry_form.html",
@@ -224,15 +277,10 @@ def _entry_form_page(request, form, *, week, entry=None):
             "entry": entry,
             "kind": form.kind,
             "kind_hint": KIND_HINTS[form.kind],
-            "title_suggestions": (
-                Entry.objects.for_cadre(request.user)
-                .filter(kind=form.kind)
-                .order_by("-occurred_on", "-id")
-                .values_list("title", flat=True)
-                .distinct()[:20]
-                if request.user.is_authenticated
-                else []
-            ),
+            "known_titles": known,
+            "filled_from": filled_from,
+            "day_choices": days,
+            "day_choices_json": [[day.isoformat(), label] for day, label in days],
             "log": WeeklyLog.objects.filter(cadre=request.user, week=week).first(),
         },
     )
@@ -241,7 +289,16 @@ def _entry_form_page(request, form, *, week, entry=None):
 @cadre_required
 @require_http_methods(["GET", "POST"])
 def entry_add(request, week, kind=None):
+    """A new entry: from the kind's remembered choices, or (?like=<id>) filled in whole from an
+    earlier entry with a known title, leaving the date (?day=, else the default) to confirm."""
     week = _week_or_404(week)
+    like = None
+    if request.method == "GET" and request.GET.get("like", "").isdigit():
+        like = _entries(request.user).prefetch_related("data_items").filter(pk=request.GET["like"]).first()
+        if like is not None and like.kind != kind:
+            # The title decides the kind: go to that kind's form, keeping the query.
+            url = reverse("entry_add_kind", kwargs={"week": week, "kind": like.kind})
+            return redirect(f"{url}?{request.GET.urlencode()}")
     if kind is None:
         return render(request, "portal/kind_picker.html", {"week": week, "kind_cards": kind_cards()})
     if kind not in Kind.values:
@@ -257,14 +314,17 @@ def entry_add(request, week, kind=None):
             else:
                 messages.success(request, _("Saved: %(title)s") % {"title": entry.title})
                 if "save_add" in request.POST:
-                    return redirect("entry_add_kind", week=entry.log.week, kind=kind)
+                    # The next form starts from this entry's choices and day (see _remembered).
+                    url = reverse("entry_add_kind", kwargs={"week": entry.log.week, "kind": kind})
+                    return redirect(f"{url}?day={entry.occurred_on.isoformat()}")
                 return redirect("week", week=entry.log.week)
     else:
-        initial = _remembered(request.user, kind)
-        initial["occurred_on"] = _default_day(week)
+        initial = _filled_from(like) if like else _remembered(request.user, kind)
+        initial["occurred_on"] = _day_in(week, request.GET.get("day")) or _default_day(week)
         form = EntryForm(kind=kind, recent=recent, initial=initial)
-        form.fields["title"].widget.attrs["autofocus"] = True
-    return _entry_form_page(request, form, week=week)
+        if not like:
+            form.fields["title"].widget.attrs["autofocus"] = True
+    return _entry_form_page(request, form, week=week, filled_from=like)
 
 
 @cadre_required
@@ -314,68 +374,105 @@ def _error_text(exc: ValidationError) -> str:
 @cadre_required
 @require_POST
 def entry_repeat(request, pk):
-    """Log an earlier entry again, dated today, in one action."""
+    """Log an earlier entry again in one action: today, or the day chosen beside the button."""
     entry = _own_entry(request, pk)
     data = services.entry_values(entry)
-    data["occurred_on"] = weeks.today()
+    day = weeks.today()
+    if request.POST.get("day"):
+        try:
+            day = dt.date.fromisoformat(request.POST["day"])
+        except ValueError:
+            day = None
     try:
+        if day is None:
+            raise ValidationError({"occurred_on": [_("Enter a valid date (YYYY-MM-DD).")]})
+        data["occurred_on"] = day
         copy = services.entry_create(cadre=request.user, data=data)
     except ValidationError as exc:
         messages.error(
             request,
             _("Could not repeat “%(title)s”: %(errors)s")
-            % {
-                "title": entry.title,
-                "errors": _error_text(exc),
-            },
+            % {"title": entry.title, "errors": _error_text(exc)},
         )
         back = request.POST.get("next", "")
         safe = url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())
         return redirect(back if safe else reverse("home"))
-    messages.success(request, _("Logged again for today: %(title)s") % {"title": copy.title})
+    if day == weeks.today():
+        messages.success(request, _("Logged again for today: %(title)s") % {"title": copy.title})
+    else:
+        messages.success(
+            request,
+            _("Logged again for %(day)s: %(title)s") % {"day": filing.day_label(day), "title": copy.title},
+        )
     return redirect("week", week=copy.log.week)
-
-
-def _copy_day(day: dt.date, target_week: str) -> dt.date:
-    """The same weekday in the target week, but never after today."""
-    moved = weeks.week_monday(target_week) + dt.timedelta(days=day.weekday())
-    return min(moved, weeks.today())
 
 
 @cadre_required
 @require_http_methods(["GET", "POST"])
 def week_copy(request, week):
-    """Copy the entries of the week before that the cadre ticks into this week."""
+    """Copy the entries of the week before that the cadre ticks into this week, each to the same
+    weekday. What cannot be copied (a day still to come, a day that would pass 24 hours) is
+    left out and named in one line; the rest is copied."""
     week = _week_or_404(week)
     source_week = weeks.shift_week(week, -1)
-    source = list(_entries(request.user).filter(log__week=source_week).prefetch_related("data_items"))
+    monday = weeks.week_monday(week)
+    source = list(
+        _entries(request.user)
+        .filter(log__week=source_week)
+        .prefetch_related("data_items")
+        .order_by("occurred_on", "id")
+    )
+    for entry in source:
+        entry.copy_day = monday + dt.timedelta(days=entry.occurred_on.weekday())
+        entry.copy_later = entry.copy_day > weeks.today()
     errors = []
     if request.method == "POST":
         form = WeekEntriesChoiceForm(request.POST, entries=source)
         if form.is_valid():
-            chosen = [e for e in source if str(e.pk) in set(form.cleaned_data["entries"])]
+            ticked = set(form.cleaned_data["entries"])
+            chosen = [e for e in source if str(e.pk) in ticked]
+            not_copied = [
+                (e, _("%(day)s has not come yet") % {"day": filing.day_label(e.copy_day)})
+                for e in chosen
+                if e.copy_later
+            ]
+            chosen = [e for e in chosen if not e.copy_later]
             rows = []
             for entry in chosen:
                 row = services.entry_values(entry)
-                row["occurred_on"] = _copy_day(entry.occurred_on, week)
+                row["occurred_on"] = entry.copy_day
                 rows.append(row)
             try:
-                created = services.entries_bulk_create(cadre=request.user, rows=rows)
+                services.validate_entries(request.user, rows)
             except services.BulkValidationError as exc:
-                for index, field_errors in sorted(exc.errors.items()):
-                    errors.append(f"{chosen[index].title}：" + _error_text(ValidationError(field_errors)))
-            except ValidationError as exc:
-                errors.append(_error_text(exc))
-            else:
+                for index, field_errors in exc.errors.items():
+                    not_copied.append((chosen[index], _error_text(ValidationError(field_errors))))
+                rows = [row for index, row in enumerate(rows) if index not in exc.errors]
+            created = []
+            if rows:
+                try:
+                    created = services.entries_bulk_create(cadre=request.user, rows=rows)
+                except services.BulkValidationError as exc:  # changed since the check: nothing copied
+                    errors.extend(_error_text(ValidationError(e)) for _i, e in sorted(exc.errors.items()))
+                except ValidationError as exc:
+                    errors.append(_error_text(exc))
+            left_out = "；".join(f"“{entry.title}”（{reason}）" for entry, reason in not_copied)
+            if created and not errors:
                 messages.success(request, _("Copied %(n)d entries from last week.") % {"n": len(created)})
+                if left_out:
+                    messages.warning(request, _("Not copied: %(items)s.") % {"items": left_out})
                 return redirect("week", week=week)
+            if left_out:
+                errors.append(_("Not copied: %(items)s.") % {"items": left_out})
     else:
         # Pre-tick what recurs: titles the cadre also logged in the weeks before last.
         earlier = [weeks.shift_week(week, -n) for n in (2, 3, 4)]
         recurring = set(Entry.objects.for_cadre(request.user).in_weeks(earlier).values_list("kind", "title"))
         form = WeekEntriesChoiceForm(
             entries=source,
-            initial={"entries": [str(e.pk) for e in source if (e.kind, e.title) in recurring]},
+            initial={
+                "entries": [str(e.pk) for e in source if (e.kind, e.title) in recurring and not e.copy_later]
+            },
         )
     return render(
         request,

@@ -253,10 +253,31 @@ def test_fields_of_another_kind_are_ignored_by_the_form(cadre_client, w):
     assert (entry.doc_channel, entry.pages, entry.app_id) == (None, None, None)
 
 
-def test_save_and_add_another_returns_to_an_empty_form_of_the_same_kind(cadre_client, w):
+def test_save_and_add_another_returns_to_a_form_of_the_same_kind_on_the_same_day(cadre_client, w):
     url = reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "document"})
     response = cadre_client.post(url, {**form_data(w, "document"), "save_add": "1"})
-    assert response["Location"] == url
+    assert response["Location"] == url + "?day=2026-11-20"
+    form = cadre_client.get(response["Location"]).context["form"]
+    assert (form.initial["occurred_on"], form.initial.get("title")) == (dt.date(2026, 11, 20), None)
+
+
+def test_save_and_add_another_starts_from_the_entry_just_saved_not_the_latest_dated(cadre_client, w):
+    """Bug 1: the next form took Friday's phone meeting (another department, 0.5 h)."""
+    make(
+        w,
+        day=dt.date(2026, 11, 20),
+        title="周五电话会",
+        meeting_format="phone",
+        departments=[w.dept_county.pk],
+        hours="0.5",
+    )
+    url = reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "meeting"})
+    monday = form_data(w, "meeting", occurred_on="2026-11-16", hours="2", meeting_format="in_person")
+    response = cadre_client.post(url, {**monday, "save_add": "1"})
+    form = cadre_client.get(response["Location"]).context["form"]
+    assert form.initial["departments"] == [w.dept_city.pk]
+    assert (form.initial["hours"], form.initial["meeting_format"]) == ("2", "in_person")
+    assert form.initial["occurred_on"] == dt.date(2026, 11, 16)
 
 
 def test_the_form_remembers_the_cadres_last_choices(cadre_client, w):
@@ -459,3 +480,154 @@ def test_the_week_page_query_count_does_not_grow_with_entries(cadre_client, w):
         make(w, "app_task", day=dt.date(2026, 11, day), hours="1")
         make(w, "document", day=dt.date(2026, 11, day - 7), hours="1")
     assert queries() == few
+
+
+# ---------------------------------------------------------------------------- filing shortcuts
+
+
+def test_a_known_title_fills_the_whole_entry_as_last_filed(cadre_client, w):
+    """Bug 2: a known title filled nothing else, so another item's department stayed."""
+    make(w, "app_task", day=dt.date(2026, 11, 10), title="浙里办打卡", hours="0.25")
+    last = make(
+        w,
+        "app_task",
+        day=dt.date(2026, 11, 17),
+        title="浙里办打卡",
+        hours="0.5",
+        app=w.app2.pk,
+        app_action="check_in",
+        duplicate_entry=True,
+        departments=[w.dept_city.pk, w.dept_county.pk],
+        data_items=[w.item2.pk],
+    )
+    make(w, "meeting", day=dt.date(2026, 11, 19), departments=[w.dept_province.pk])  # saved later
+    # From the meeting form: the title belongs to an app task, so the app task's form opens.
+    add = reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "meeting"})
+    response = cadre_client.get(add, {"like": last.pk, "day": "2026-11-18"})
+    target = reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "app_task"})
+    assert response["Location"].startswith(target)
+    response = cadre_client.get(response["Location"])
+    form = response.context["form"]
+    assert form.initial["title"] == "浙里办打卡"
+    assert sorted(form.initial["departments"]) == sorted([w.dept_city.pk, w.dept_county.pk])
+    assert (form.initial["app"], form.initial["app_action"], form.initial["duplicate_entry"]) == (
+        w.app2.pk,
+        "check_in",
+        True,
+    )
+    assert (form.initial["data_items"], form.initial["hours"]) == ([w.item2.pk], "0.5")
+    assert form.initial["occurred_on"] == dt.date(2026, 11, 18)
+    assert "请确认日期" in response.content.decode()
+    # The form's page knows every title, so picking one in the title box can fill the form.
+    page = cadre_client.get(add).content.decode()
+    assert 'id="known-titles"' in page and "浙里办打卡" in page
+
+
+def test_like_refuses_another_cadres_entry_and_bad_days(cadre_client, w):
+    theirs = make(w, cadre=w.cadre2, title="别人的事项")
+    add = reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "meeting"})
+    form = cadre_client.get(add, {"like": theirs.pk, "day": "2099-01-01"}).context["form"]
+    assert form.initial.get("title") is None  # not filled from someone else's entry
+    assert form.initial["occurred_on"] == TODAY  # a future or foreign day falls back to the default
+
+
+def test_known_titles_are_unique_ranked_by_use_and_not_capped(cadre_client, w):
+    for n in range(5):
+        make(w, "app_task", day=dt.date(2026, 11, 16) + dt.timedelta(days=n), title="每日打卡", hours="0.1")
+    for n in range(30):
+        make(
+            w, "document", day=dt.date(2026, 11, 2) + dt.timedelta(days=n % 7), title=f"通知{n}", hours="0.1"
+        )
+    known = cadre_client.get("/").context["known"]
+    titles = [k["title"] for k in known]
+    assert titles[0] == "每日打卡" and known[0]["uses"] == 5
+    assert len(titles) == len(set(titles)) == 31
+
+
+def test_repeat_on_another_day_of_the_week(cadre_client, w):
+    old = make(w, "app_task", day=dt.date(2026, 11, 12), title="浙里办打卡")
+    page = cadre_client.get("/").content.decode()
+    assert 'value="2026-11-18"' in page  # Wednesday is offered beside the button
+    response = cadre_client.post(reverse("entry_repeat", kwargs={"pk": old.pk}), {"day": "2026-11-18"})
+    assert response["Location"] == reverse("week", kwargs={"week": "2026-W47"})
+    assert Entry.objects.exclude(pk=old.pk).get().occurred_on == dt.date(2026, 11, 18)
+    # A future or unreadable day is refused with a message, and nothing is written.
+    for day in ("2026-11-23", "someday"):
+        response = cadre_client.post(
+            reverse("entry_repeat", kwargs={"pk": old.pk}), {"day": day}, follow=True
+        )
+        assert response.status_code == 200 and "error" in response.content.decode()
+    assert Entry.objects.count() == 2
+
+
+def test_repeat_from_a_past_weeks_page_records_into_that_week(cadre_client, w):
+    old = make(w, day=dt.date(2026, 11, 3), title="周二例会")
+    page = cadre_client.get(reverse("week", kwargs={"week": "2026-W46"}))
+    days = [day for day, _label in page.context["repeat_days"]]
+    assert days == [dt.date(2026, 11, 9) + dt.timedelta(days=n) for n in range(7)]
+    assert page.context["default_day"] == dt.date(2026, 11, 15)
+    cadre_client.post(reverse("entry_repeat", kwargs={"pk": old.pk}), {"day": "2026-11-10"})
+    assert Entry.objects.exclude(pk=old.pk).get().log.week == "2026-W46"
+
+
+def test_copy_keeps_the_weekday_never_into_the_future_and_says_what_was_left_out(cadre_client, w, frozen):
+    frozen.set(dt.datetime(2026, 11, 18, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))  # Wednesday
+    monday = make(w, day=dt.date(2026, 11, 9), title="周一例会")
+    friday = make(w, "document", day=dt.date(2026, 11, 13), title="周五通知")
+    tuesday = make(w, day=dt.date(2026, 11, 10), title="周二长会", hours="20")
+    make(w, day=dt.date(2026, 11, 17), title="本周二已有", hours="5")  # Tuesday would pass 24 h
+    url = reverse("week_copy", kwargs={"week": "2026-W47"})
+    page = cadre_client.get(url).content.decode()
+    assert f'value="{friday.pk}" disabled' in page and "还没到" in page
+    response = cadre_client.post(url, {"entries": [monday.pk, friday.pk, tuesday.pk]}, follow=True)
+    copies = Entry.objects.filter(log__week="2026-W47").exclude(title="本周二已有")
+    assert list(copies.values_list("title", "occurred_on")) == [("周一例会", dt.date(2026, 11, 16))]
+    text = response.content.decode()
+    assert "已从上周复制 1 条事项" in text
+    left_out = "未复制：“周五通知”（星期五 11/20还没到）；“周二长会”（耗时（小时）：2026-11-17 的事项合计"
+    assert left_out in text
+
+
+def test_copy_with_nothing_copyable_copies_nothing_and_says_why(cadre_client, w):
+    big = make(w, day=dt.date(2026, 11, 15), title="周日长会", hours="20")
+    make(w, day=dt.date(2026, 11, 22), title="今天已有", hours="5")
+    url = reverse("week_copy", kwargs={"week": "2026-W47"})
+    response = cadre_client.post(url, {"entries": [big.pk]})
+    assert response.status_code == 200
+    assert "未复制：“周日长会”" in response.content.decode()
+    assert Entry.objects.count() == 2
+
+
+def test_on_monday_the_week_page_reminds_that_last_week_is_not_submitted(cadre_client, w, frozen):
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    make(w, day=dt.date(2026, 11, 20))
+    frozen.set(dt.datetime(2026, 11, 23, 8, 30, tzinfo=shanghai))  # Monday of W48
+    page = cadre_client.get("/").content.decode()
+    assert "上周（2026-W47）还没有提交" in page
+    assert reverse("week_submit", kwargs={"week": "2026-W47"}) in page
+    assert reverse("week_copy", kwargs={"week": "2026-W48"}) in page
+    # Once the week has closed (Tuesday noon) the reminder is gone: nothing chases the cadre.
+    frozen.set(dt.datetime(2026, 11, 24, 13, 0, tzinfo=shanghai))
+    assert "还没有提交" not in cadre_client.get("/").content.decode()
+    frozen.set(dt.datetime(2026, 11, 23, 8, 30, tzinfo=shanghai))
+    services.week_submit(cadre=w.cadre, week="2026-W47")
+    assert "还没有提交" not in cadre_client.get("/").content.decode()
+
+
+def test_the_entry_list_shows_each_items_flags(cadre_client, w):
+    make(w, "meeting", meeting_format="video", meeting_role="accompanying", relayed=True)
+    make(w, "inspection", day=dt.date(2026, 11, 21), inspection_label="research", materials_pages=40)
+    make(w, "app_task", day=dt.date(2026, 11, 20), duplicate_entry=True)
+    make(w, "document", day=dt.date(2026, 11, 19), doc_channel="oral")
+    page = cadre_client.get("/").content.decode()
+    for flag in (
+        "视频会议",
+        "陪会",
+        "层层传达",
+        "以“调研”名义",
+        "材料 40 页",
+        "重复填报",
+        "口头通知",
+        "浙里办",
+    ):
+        assert f'<span class="flag">{flag}</span>' in page, flag
