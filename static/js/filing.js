@@ -25,16 +25,17 @@
         window.location.assign(url);
       };
       title.addEventListener("change", fill);
-      // Picking from the suggestions fires "input" without an inputType.
-      title.addEventListener("input", function (event) { if (!event.inputType) fill(); });
+      // Picking a suggestion fires "input" as a replacement (or, in some browsers, with no type).
+      title.addEventListener("input", function (event) {
+        if (!event.inputType || event.inputType === "insertReplacementText") fill();
+      });
     }
     var days = json("week-days");
     if (days && date) {
       var row = document.createElement("div");
       row.className = "day-chips";
       row.setAttribute("role", "group");
-      var label = form.querySelector('label[for="' + date.id + '"]');
-      if (label) row.setAttribute("aria-label", label.textContent);
+      row.setAttribute("aria-label", form.getAttribute("data-i18n-days") || "Days");
       var mark = function () {
         Array.prototype.forEach.call(row.children, function (b) {
           b.setAttribute("aria-pressed", b.value === date.value ? "true" : "false");
