@@ -39,6 +39,7 @@ from portal.forms import (
 )
 from portal.models import (
     KIND_FIELDS,
+    Department,
     Entry,
     EntryDataItem,
     EntryDepartment,
@@ -259,7 +260,15 @@ def week_detail(request, week):
     )
 
 
-def _entry_form_page(request, form, *, week, entry=None, filled_from=None):
+QUICK_DEPARTMENTS = 6  # recently used departments offered as one-tap toggles
+
+
+def _entry_form_page(request, form, *, week, entry=None, filled_from=None, recent=None):
+    quick = []
+    if recent and "departments" in form.fields:
+        ids = recent["departments"][:QUICK_DEPARTMENTS]
+        names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+        quick = [[pk, names[pk]] for pk in ids if pk in names]
     known = {}
     if entry is None:
         # A known title fills the whole entry: title -> the entry to fill from, this kind's first.
@@ -280,6 +289,7 @@ def _entry_form_page(request, form, *, week, entry=None, filled_from=None):
             "known_titles": known,
             "filled_from": filled_from,
             "day_choices": days,
+            "quick_departments": quick,
             "day_choices_json": [[day.isoformat(), label] for day, label in days],
             "log": WeeklyLog.objects.filter(cadre=request.user, week=week).first(),
         },
@@ -324,7 +334,7 @@ def entry_add(request, week, kind=None):
         form = EntryForm(kind=kind, recent=recent, initial=initial)
         if not like:
             form.fields["title"].widget.attrs["autofocus"] = True
-    return _entry_form_page(request, form, week=week, filled_from=like)
+    return _entry_form_page(request, form, week=week, filled_from=like, recent=recent)
 
 
 @cadre_required
@@ -346,7 +356,7 @@ def entry_edit(request, pk):
         initial = services.entry_values(entry)
         initial["hours"] = _hours_text(entry.hours)
         form = EntryForm(kind=entry.kind, recent=recent, initial=initial)
-    return _entry_form_page(request, form, week=entry.log.week, entry=entry)
+    return _entry_form_page(request, form, week=entry.log.week, entry=entry, recent=recent)
 
 
 @cadre_required

@@ -56,6 +56,50 @@
     }
   }
 
+  // Recently used departments as one-tap toggles beside the picker: replacing the remembered
+  // department with another recent one is two taps, adding a joint issuer one.
+  var quick = json("quick-departments");
+  var select = form && form.querySelector('select[name="departments"]');
+  if (quick && select) {
+    var group = document.createElement("div");
+    group.className = "quick-picks";
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", form.getAttribute("data-i18n-quick") || "Recently used");
+    var picked = function (id) {
+      var option = select.querySelector('option[value="' + id + '"]');
+      return !!(option && option.selected);
+    };
+    var refresh = function () {
+      Array.prototype.forEach.call(group.children, function (b) {
+        b.setAttribute("aria-pressed", picked(b.value) ? "true" : "false");
+      });
+    };
+    quick.forEach(function (item) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn small";
+      button.value = String(item[0]);
+      button.textContent = item[1];
+      button.addEventListener("click", function () {
+        var on = !picked(button.value);
+        if (select.tomselect) {
+          if (on) select.tomselect.addItem(button.value); else select.tomselect.removeItem(button.value);
+        } else {
+          var option = select.querySelector('option[value="' + button.value + '"]');
+          if (!option) { option = new Option(item[1], button.value); select.appendChild(option); }
+          option.selected = on;
+          select.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+        refresh();
+      });
+      group.appendChild(button);
+    });
+    select.addEventListener("change", refresh);
+    var field = select.closest(".field") || select.parentNode;
+    field.appendChild(group);
+    refresh();
+  }
+
   var list = document.querySelector("[data-known]");
   if (list) {
     var filter = list.querySelector(".known-filter");
