@@ -5,7 +5,9 @@ together break the 24-hours-a-day rule, validates the whole input before writing
 marks the county-week dirty in the same transaction when a submitted week changes.
 """
 
+import dataclasses
 import datetime as dt
+import enum
 from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
@@ -308,8 +310,8 @@ def _day_hours(cadre, days, exclude_ids=()):
     return {row["occurred_on"]: row["total"] for row in rows}
 
 
-def validate_entries(cadre, rows, *, exclude_ids=()) -> list[dict]:
-    """Validate a batch as a whole; return the clean rows or raise BulkValidationError."""
+def _normalize_rows(rows) -> tuple[list[dict], dict]:
+    """Each row checked on its own: (clean rows, errors by row index)."""
     today = weeks.today()
     lookups = _Lookups([r for r in rows if isinstance(r, dict)])
     cleaned, errors = [], {}
@@ -318,10 +320,15 @@ def validate_entries(cadre, rows, *, exclude_ids=()) -> list[dict]:
         cleaned.append(clean)
         if row_errors:
             errors[index] = row_errors
-    days = {c["occurred_on"] for c in cleaned if "occurred_on" in c}
-    logged = _day_hours(cadre, days, exclude_ids)
+    return cleaned, errors
+
+
+def _check_day_hours(cleaned, errors, logged, indexes=None) -> None:
+    """Add an error to each row that takes its day past 24 hours, counting `logged` (hours
+    already on each day) and the rows at `indexes` (all rows by default) in order."""
     running = defaultdict(Decimal)
-    for index, clean in enumerate(cleaned):
+    for index in range(len(cleaned)) if indexes is None else indexes:
+        clean = cleaned[index]
         if "occurred_on" in clean and "hours" in clean:
             day = clean["occurred_on"]
             running[day] += clean["hours"]
@@ -329,9 +336,25 @@ def validate_entries(cadre, rows, *, exclude_ids=()) -> list[dict]:
                 errors.setdefault(index, {}).setdefault("hours", []).append(
                     _("Entries on %(day)s would add up to more than 24 hours.") % {"day": day.isoformat()}
                 )
+
+
+def validate_entries(cadre, rows, *, exclude_ids=()) -> list[dict]:
+    """Validate a batch as a whole; return the clean rows or raise BulkValidationError."""
+    cleaned, errors = _normalize_rows(rows)
+    days = {c["occurred_on"] for c in cleaned if "occurred_on" in c}
+    _check_day_hours(cleaned, errors, _day_hours(cadre, days, exclude_ids))
     if errors:
         raise BulkValidationError(errors)
     return cleaned
+
+
+def check_batch(rows) -> dict[int, dict[str, list[str]]]:
+    """Errors of a batch taken on its own, without anything already logged: every entry rule
+    and the 24-hours-a-day rule within the batch. An importer reports these before asking about
+    rows already logged (which may make a day's total look too large)."""
+    cleaned, errors = _normalize_rows(rows)
+    _check_day_hours(cleaned, errors, {})
+    return errors
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -500,16 +523,195 @@ def entries_bulk_create(*, cadre, rows) -> list[Entry]:
     with transaction.atomic():
         cadre = _lock_cadre(cadre)
         cleaned = validate_entries(cadre, rows)
-        logs = _logs_for(cadre, sorted({weeks.week_of(c["occurred_on"]) for c in cleaned}))
-        entries = []
-        for clean in cleaned:
-            entry = Entry(log=logs[weeks.week_of(clean["occurred_on"])])
-            _apply(entry, clean)
-            entries.append(entry)
-        _insert(Entry, entries)
-        _write_links(list(zip(entries, cleaned)))
+        entries = _create(cadre, cleaned)
         _touch({e.log for e in entries})
     return entries
+
+
+def _create(cadre, cleaned) -> list[Entry]:
+    """Insert clean rows into their weeks' logs (inside the caller's transaction)."""
+    if not cleaned:
+        return []
+    logs = _logs_for(cadre, sorted({weeks.week_of(c["occurred_on"]) for c in cleaned}))
+    entries = []
+    for clean in cleaned:
+        entry = Entry(log=logs[weeks.week_of(clean["occurred_on"])])
+        _apply(entry, clean)
+        entries.append(entry)
+    _insert(Entry, entries)
+    _write_links(list(zip(entries, cleaned)))
+    return entries
+
+
+# ---------------------------------------------------------------------------- import of a file
+
+
+class OnExisting(enum.StrEnum):
+    """What an import does with rows identical to entries the cadre already logged."""
+
+    SKIP = "skip"
+    REPLACE = "replace"
+    ADD = "add"
+
+
+def _signature(values) -> tuple:
+    """An entry's content, comparable between a clean row and a stored entry: every field,
+    departments and data items as sorted tuples (None for fields of another kind)."""
+    key = []
+    for field in ENTRY_FIELDS:
+        value = values.get(field)
+        if field in ("departments", "data_items") and value is not None:
+            value = tuple(sorted(value))
+        key.append(value)
+    return tuple(key)
+
+
+def _stored_signatures(cadre, days) -> list[tuple[int, str, tuple]]:
+    """(id, week, signature) of the cadre's entries on `days`, with four queries in all."""
+    entries = list(
+        Entry.objects.filter(log__cadre=cadre, occurred_on__in=list(days))
+        .select_related("log")
+        .order_by("occurred_on", "pk")
+    )
+    ids = [e.pk for e in entries]
+    departments, items = defaultdict(list), defaultdict(list)
+    for entry_id, dept_id in EntryDepartment.objects.filter(entry_id__in=ids).values_list(
+        "entry_id", "department_id"
+    ):
+        departments[entry_id].append(dept_id)
+    for entry_id, item_id in EntryDataItem.objects.filter(entry_id__in=ids).values_list(
+        "entry_id", "data_item_id"
+    ):
+        items[entry_id].append(item_id)
+    found = []
+    for entry in entries:
+        values = {f: getattr(entry, f) for f in ["kind", "occurred_on", "title", "hours"]}
+        for field in ALL_KIND_FIELDS:
+            values[field] = getattr(entry, "app_id" if field == "app" else field, None)
+        values["data_items"] = items[entry.pk] if entry.kind == Kind.APP_TASK else None
+        values["departments"] = departments[entry.pk]
+        found.append((entry.pk, entry.log.week, _signature(values)))
+    return found
+
+
+def _match_logged(cadre, cleaned) -> dict[int, tuple[int, str]]:
+    """Rows identical to an entry the cadre already logged: {row index: (entry id, week)}.
+
+    Each stored entry answers for one row only, in row order, so a file holding two identical
+    rows matches both only when two such entries are logged."""
+    days = {c["occurred_on"] for c in cleaned if "occurred_on" in c}
+    if not days:
+        return {}
+    free = defaultdict(list)
+    for pk, week, signature in _stored_signatures(cadre, days):
+        free[signature].append((pk, week))
+    matches = {}
+    for index, clean in enumerate(cleaned):
+        waiting = free.get(_signature(clean))
+        if waiting:
+            matches[index] = waiting.pop(0)
+    return matches
+
+
+class AlreadyLogged(Exception):
+    """Rows of an import match entries already logged and no choice was made; nothing written.
+
+    `matches` is {row index: week of the matching entry}; `weeks` the weeks the rows fall in;
+    `in_weeks` how many entries the cadre has in those weeks (what "replace" would delete)."""
+
+    def __init__(self, matches: dict[int, str], weeks: list[str], in_weeks: int):
+        super().__init__(matches)
+        self.matches = matches
+        self.weeks = weeks
+        self.in_weeks = in_weeks
+
+
+@dataclasses.dataclass
+class ImportResult:
+    created: list[Entry]
+    skipped: list[int] = dataclasses.field(default_factory=list)  # row indexes left out as already logged
+    matched: list[int] = dataclasses.field(default_factory=list)  # row indexes identical to a logged entry
+    deleted: int = 0  # entries the "replace" choice deleted
+    weeks: list[str] = dataclasses.field(default_factory=list)  # the weeks the rows fall in
+
+
+def _entries_in_weeks(cadre, week_labels):
+    return Entry.objects.filter(log__cadre=cadre, log__week__in=week_labels)
+
+
+def import_check(cadre, rows) -> AlreadyLogged | None:
+    """What entries_import would ask about these rows now, or None (rows must be clean)."""
+    cleaned, errors = _normalize_rows(rows)
+    if errors:
+        raise BulkValidationError(errors)
+    matches = _match_logged(cadre, cleaned)
+    if not matches:
+        return None
+    return _already_logged(cadre, matches, sorted({weeks.week_of(c["occurred_on"]) for c in cleaned}))
+
+
+def _already_logged(cadre, matches, week_labels) -> AlreadyLogged:
+    return AlreadyLogged(
+        {i: week for i, (_pk, week) in matches.items()},
+        week_labels,
+        _entries_in_weeks(cadre, week_labels).count(),
+    )
+
+
+def entries_import(*, cadre, rows, on_existing=None) -> ImportResult:
+    """Import a file's rows, all or none, minding rows identical to entries already logged.
+
+    A row matches a logged entry when every field is the same (kind, date, title, hours,
+    departments and the kind's own fields); each logged entry matches one row at most.
+    With matches and `on_existing` None, nothing is written: AlreadyLogged says which rows.
+    Otherwise, in one transaction under the cadre's lock:
+
+    - "skip": only the rows that match nothing are created;
+    - "replace": every entry the cadre has in the weeks the rows fall in (the file's weeks) is
+      deleted, matching or not, then every row is created: the file becomes those weeks' log;
+    - "add": every row is created, the matching ones a second time.
+
+    The 24-hours-a-day rule holds for what the database holds afterwards. A rejected import
+    (BulkValidationError keyed by row index) changes nothing.
+    """
+    if not isinstance(rows, list) or not rows:
+        raise BulkValidationError({})
+    if len(rows) > MAX_BULK:
+        raise ValidationError({"entries": [_("At most %(max)d entries per request.") % {"max": MAX_BULK}]})
+    if on_existing is not None and on_existing not in set(OnExisting):
+        raise ValidationError({"on_existing": [_("Choose what to do with the rows already logged.")]})
+    with transaction.atomic():
+        cadre = _lock_cadre(cadre)
+        cleaned, errors = _normalize_rows(rows)
+        if errors:
+            raise BulkValidationError(errors)
+        week_labels = sorted({weeks.week_of(c["occurred_on"]) for c in cleaned})
+        matches = _match_logged(cadre, cleaned)
+        if matches and on_existing is None:
+            raise _already_logged(cadre, matches, week_labels)
+        keep = list(range(len(cleaned)))
+        removed = []
+        if on_existing == OnExisting.SKIP:
+            keep = [i for i in keep if i not in matches]
+        elif on_existing == OnExisting.REPLACE:
+            removed = list(_entries_in_weeks(cadre, week_labels).values_list("pk", flat=True))
+        days = {cleaned[i]["occurred_on"] for i in keep}
+        _check_day_hours(cleaned, errors, _day_hours(cadre, days, removed), keep)
+        if errors:
+            raise BulkValidationError(errors)
+        touched = set()
+        if removed:
+            touched |= set(WeeklyLog.objects.filter(entries__pk__in=removed).distinct())
+            Entry.objects.filter(pk__in=removed).delete()
+        entries = _create(cadre, [cleaned[i] for i in keep])
+        _touch(touched | {e.log for e in entries})
+    return ImportResult(
+        created=entries,
+        skipped=[i for i in matches if i not in keep],
+        matched=sorted(matches),
+        deleted=len(removed),
+        weeks=week_labels,
+    )
 
 
 def entry_create(*, cadre, data) -> Entry:

@@ -48,7 +48,17 @@ from portal.models import (
     WeeklyLog,
 )
 from portal.templatetags import filing
-from portal.week_import import ImportRejected, import_rows, parse_upload, template_csv, template_xlsx
+from portal.week_import import (
+    AlreadyImported,
+    ImportRejected,
+    Pending,
+    ask,
+    import_pending,
+    read_upload,
+    result_message,
+    template_csv,
+    template_xlsx,
+)
 
 RECENT_ENTRIES = 60  # how far back "recently used" looks
 KNOWN_SHOWN = 8  # known items listed before "show all" (all are in the page and the filter)
@@ -525,22 +535,32 @@ def week_submit(request, week):
 @cadre_required
 @require_http_methods(["GET", "POST"])
 def week_import(request):
-    problems = []
+    """Upload a file; when rows of it are already logged, ask (skip, replace or add) and write
+    nothing until the answer, which brings the checked rows back signed (no second upload)."""
+    form, problems, question, pending = ImportForm(), [], None, None
     if request.method == "POST":
-        form = ImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                rows = parse_upload(form.cleaned_data["file"])
-                created = import_rows(request.user, rows)
-            except ImportRejected as exc:
-                problems = exc.problems
+        answering = "pending" in request.POST
+        try:
+            if answering:
+                pending = Pending.unsign(request.user, request.POST["pending"])
+                result = import_pending(request.user, pending, request.POST.get("on_existing") or None)
             else:
-                messages.success(request, _("Imported %(n)d entries.") % {"n": len(created)})
-                first_week = min(e.log.week for e in created)
-                return redirect("week", week=first_week)
-    else:
-        form = ImportForm()
-    return render(request, "portal/import.html", {"form": form, "problems": problems})
+                form = ImportForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    return render(request, "portal/import.html", {"form": form})
+                pending = read_upload(form.cleaned_data["file"])
+                result = import_pending(request.user, pending)
+        except AlreadyImported as exc:
+            question = exc.question
+        except ImportRejected as exc:
+            problems = exc.problems
+            if answering and pending is not None:
+                question = ask(request.user, pending)  # e.g. "add" broke the 24-hour rule: choose again
+        else:
+            messages.success(request, result_message(result))
+            weeks_written = sorted(e.log.week for e in result.created) or result.weeks
+            return redirect("week", week=weeks_written[0])
+    return render(request, "portal/import.html", {"form": form, "problems": problems, "question": question})
 
 
 @cadre_required
@@ -548,7 +568,7 @@ def week_import(request):
 def import_template(request, fmt):
     if fmt == "xlsx":
         response = HttpResponse(
-            template_xlsx(),
+            template_xlsx(request.user),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     else:

@@ -9,12 +9,15 @@ services.entries_bulk_create.
 """
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import re
 
 import openpyxl
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -27,6 +30,7 @@ from portal.models import (
     AppAction,
     DataItem,
     Department,
+    DepartmentLevel,
     DocChannel,
     InspectionLabel,
     Kind,
@@ -43,6 +47,7 @@ COLUMNS = [
     ("title", "事项名称"),
     ("hours", "耗时（小时）"),
     ("departments", "发起部门"),
+    ("joint_departments", "联合发起部门"),
     ("meeting_format", "会议形式"),
     ("meeting_role", "参会身份"),
     ("relayed", "层层传达"),
@@ -58,8 +63,12 @@ COLUMNS = [
     ("app_action", "应用操作"),
     ("duplicate_entry", "重复填报"),
     ("data_items", "数据项"),
+    ("more_data_items", "其他数据项"),
 ]
 HEADER = dict(COLUMNS)
+# Columns whose names join another field's: the template's drop-down columns hold one name
+# each, so joint issuers and further data items have a column of their own.
+MERGED = {"joint_departments": "departments", "more_data_items": "data_items"}
 REQUIRED = ["kind", "occurred_on", "title", "hours", "departments"]
 ENUMS = {
     "kind": Kind,
@@ -81,7 +90,12 @@ NOTES = [
     ("日期", "必填。如 2026-11-18；不能晚于今天；日期决定所属的周"),
     ("事项名称", "必填。简短名称，最多 200 字"),
     ("耗时（小时）", "必填。本人耗时（含准备和路途），大于 0 且不超过 24；同一天合计不超过 24"),
-    ("发起部门", "必填。部门名称或代码；联合发文写多个，用顿号或分号隔开"),
+    ("发起部门", "必填。从下拉列表选一个部门（列表见“部门”表，只能选列表中的部门）；也可写部门代码"),
+    (
+        "联合发起部门",
+        "联合发文时填写其余发起部门，多个用顿号隔开，如“衢州市民政局、柯城区委办公室”。"
+        "可从下拉列表选一个；写多个时 Excel 会提示不在列表中，点“是”继续即可，导入时逐个核对名称",
+    ),
     ("会议形式", "会议必填：现场会议 / 视频会议 / 电话会议"),
     ("参会身份", "会议必填：主持 / 发言 / 参会 / 陪会"),
     ("层层传达", "会议：是/否，层层传达、“一竿子插到底”"),
@@ -93,13 +107,24 @@ NOTES = [
     ("材料页数", "督查检查：为此准备的台账材料页数，默认 0"),
     ("要求整改", "督查检查：是/否"),
     ("与此前要求矛盾", "督查检查：是/否"),
-    ("应用", "政务应用任务必填：应用名称或代码"),
+    ("应用", "政务应用任务必填：从下拉列表选一个应用（列表见“应用”表）；也可写应用代码"),
     (
         "应用操作",
         "政务应用任务必填：数据填报 / 照片上传 / 打卡签到 / 推广转发 / 排名积分 / 工作群值守 / 其他",
     ),
     ("重复填报", "政务应用任务：是/否，同样的数据已在别处填报过"),
-    ("数据项", "政务应用任务：数据项名称或代码，多个用顿号隔开"),
+    ("数据项", "政务应用任务：从下拉列表选一个数据项（列表见“数据项”表）；也可写数据项代码"),
+    (
+        "其他数据项",
+        "政务应用任务：其余数据项，多个用顿号隔开；写多个时 Excel 会提示不在列表中，点“是”继续即可",
+    ),
+    ("下拉列表", "带下拉列表的列只接受列表中的值（联合发起部门、其他数据项两列除外），以免填错"),
+    (
+        "部门、应用、数据项",
+        "“部门”表列出本县（市、区）可选的发起部门：中央部门，以及本省、本市、本县的部门；"
+        "“应用”表列出这些部门的应用；“数据项”表列出全部数据项。列表随下载时的数据生成",
+    ),
+    ("重复导入", "与已记录事项完全相同的行不会被悄悄重复导入：上传时会先询问跳过、替换还是仍然导入"),
 ]
 
 
@@ -114,8 +139,70 @@ class ImportRejected(Exception):
 # ---------------------------------------------------------------------------- template
 
 
-def template_xlsx() -> bytes:
-    """An empty sheet with the Chinese headers and drop-downs, plus a sheet of notes."""
+def reference_lists(cadre):
+    """The departments, apps and data items the template offers a cadre.
+
+    Departments: those without a region (central) and those of the cadre's county, city and
+    province; apps: those such a department owns; data items: all (they belong to no region).
+    The import itself accepts any department, app or data item, as the filing form does."""
+    chain = []
+    try:
+        _township, region = services.cadre_units(cadre)
+    except PermissionDenied:
+        region = None
+    while region is not None:
+        chain.append(region.pk)
+        region = region.parent
+    level_order = {value: i for i, value in enumerate(DepartmentLevel.values)}
+    departments = sorted(
+        Department.objects.filter(Q(region__isnull=True) | Q(region__in=chain)),
+        key=lambda d: (level_order.get(d.level, len(level_order)), d.code),
+    )
+    apps = App.objects.filter(owner__in=[d.pk for d in departments]).select_related("owner")
+    return departments, list(apps.order_by("code")), list(DataItem.objects.order_by("code"))
+
+
+def _reference_sheet(book, title, headers, rows):
+    sheet = book.create_sheet(title)
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="E8F0EC")
+    for row in rows:
+        sheet.append(row)
+    sheet.column_dimensions["A"].width = 36
+    for letter in "BCD"[: len(headers) - 1]:
+        sheet.column_dimensions[letter].width = 20
+    sheet.freeze_panes = "A2"
+    sheet.protection.sheet = True  # the drop-downs draw on it; no password, it only prevents slips
+    return f"'{title}'!$A$2:$A${len(rows) + 1}" if rows else None
+
+
+def _validation(formula, *, stop=True, what="值"):
+    if stop:
+        return DataValidation(
+            type="list",
+            formula1=formula,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle="不在列表中",
+            error=f"请从下拉列表中选择{what}。",
+        )
+    return DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle="请核对",
+        error=f"这不是列表中的一个{what}。写多个时用顿号隔开，名称须与列表一致；点“是”保留。",
+    )
+
+
+def template_xlsx(cadre) -> bytes:
+    """The 填报 sheet with the Chinese headers and drop-downs, the 说明 sheet, and the lists of
+    departments, apps and data items (for this cadre's county) that the drop-downs draw on."""
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "填报"
@@ -125,19 +212,44 @@ def template_xlsx() -> bytes:
         cell.fill = PatternFill("solid", fgColor="E8F0EC")
         sheet.column_dimensions[cell.column_letter].width = max(12, len(cell.value) * 2 + 4)
     sheet.freeze_panes = "A2"
+    notes = book.create_sheet("说明")
+    departments, apps, data_items = reference_lists(cadre)
+    with translation.override("zh-hans"):
+        levels = {value: str(label) for value, label in DepartmentLevel.choices}
+    lists = {
+        "departments": _reference_sheet(
+            book,
+            "部门",
+            ["名称", "代码", "层级"],
+            [[d.name, d.code, levels.get(d.level, d.level)] for d in departments],
+        ),
+        "app": _reference_sheet(
+            book, "应用", ["名称", "代码", "所属部门"], [[a.name, a.code, a.owner.name] for a in apps]
+        ),
+        "data_items": _reference_sheet(
+            book, "数据项", ["名称", "代码"], [[i.name, i.code] for i in data_items]
+        ),
+    }
+    lists["joint_departments"] = lists["departments"]
+    lists["more_data_items"] = lists["data_items"]
+    what = {"departments": "部门", "joint_departments": "部门", "app": "应用"}
+    last = services.MAX_BULK + 1
     with translation.override("zh-hans"):
         for index, (field, _header) in enumerate(COLUMNS, start=1):
             letter = openpyxl.utils.get_column_letter(index)
             if field in ENUMS:
                 options = ",".join(str(label) for _value, label in ENUMS[field].choices)
+                validation = _validation(f'"{options}"', what="选项")
             elif field in BOOLS:
-                options = "是,否"
+                validation = _validation('"是,否"', what="“是”或“否”")
+            elif lists.get(field):
+                # One name per cell where a row names one; the merged columns hold several.
+                stop = field not in MERGED
+                validation = _validation(lists[field], stop=stop, what=what.get(field, "数据项"))
             else:
                 continue
-            validation = DataValidation(type="list", formula1=f'"{options}"', allow_blank=True)
             sheet.add_data_validation(validation)
-            validation.add(f"{letter}2:{letter}1001")
-    notes = book.create_sheet("说明")
+            validation.add(f"{letter}2:{letter}{last}")
     notes.append(["列", "填写说明"])
     for row in NOTES:
         notes.append(list(row))
@@ -301,20 +413,22 @@ def _convert(raw: dict, names: _Names):
                 errors[field] = [_("Enter a valid date (YYYY-MM-DD).")]
             elif day is not None:
                 data[field] = day
-        elif field in ("departments", "data_items"):
+        elif field in ("departments", "data_items", *MERGED):
+            target = MERGED.get(field, field)
             tokens = [t.strip() for t in SPLIT.split(text) if t.strip()]
-            table = names.departments if field == "departments" else names.data_items
+            table = names.departments if target == "departments" else names.data_items
             ids = [_lookup(table, t) for t in tokens]
             unknown = [t for t, pk in zip(tokens, ids) if pk is None]
             if unknown:
                 message = (
                     _("Unknown department: %(ids)s.")
-                    if field == "departments"
+                    if target == "departments"
                     else _("Unknown data item: %(ids)s.")
                 )
                 errors[field] = [message % {"ids": "、".join(unknown)}]
             elif ids:
-                data[field] = ids
+                # A joint issuer's column adds to the department column (and likewise data items).
+                data[target] = list(dict.fromkeys([*data.get(target, []), *ids]))
         elif field == "app":
             if text:
                 pk = _lookup(names.apps, text)
@@ -380,8 +494,9 @@ def _problems(numbers, row_errors):
     return problems
 
 
-def import_rows(cadre, rows):
-    """Create every row's entry, or none: raise ImportRejected listing each bad row."""
+def prepare(rows) -> "Pending":
+    """Convert parsed rows for portal.services and check them on their own (every entry rule,
+    and the 24-hours-a-day rule within the file); raise ImportRejected listing each bad row."""
     names = _Names()
     numbers = [number for number, _raw in rows]
     converted = [_convert(raw, names) for _number, raw in rows]
@@ -389,18 +504,165 @@ def import_rows(cadre, rows):
     errors = {i: e for i, (_d, e) in enumerate(converted) if e}
     # Check the readable rows against every entry rule too, so one upload reports everything;
     # a cell that could not be read keeps its own message instead of the service's "required".
-    try:
-        services.validate_entries(cadre, data)
-    except services.BulkValidationError as exc:
-        for index, field_errors in exc.errors.items():
-            own = errors.setdefault(index, {})
-            for field, messages in field_errors.items():
-                own.setdefault(field, messages)
+    for index, field_errors in services.check_batch(data).items():
+        own = errors.setdefault(index, {})
+        for field, messages in field_errors.items():
+            own.setdefault(field, messages)
     if errors:
         raise ImportRejected(_problems(numbers, errors))
+    for row in data:
+        if isinstance(row.get("occurred_on"), dt.date):
+            row["occurred_on"] = row["occurred_on"].isoformat()  # JSON, for the signed payload
+    return Pending(numbers, data)
+
+
+def read_upload(upload) -> "Pending":
+    return prepare(parse_upload(upload))
+
+
+def import_pending(cadre, pending: "Pending", on_existing=None) -> services.ImportResult:
+    """Write a checked file through services.entries_import. Rows identical to entries already
+    logged and no choice yet: raise AlreadyImported, having written nothing."""
     try:
-        return services.entries_bulk_create(cadre=cadre, rows=data)
+        return services.entries_import(cadre=cadre, rows=pending.data, on_existing=on_existing)
+    except services.AlreadyLogged as exc:
+        raise AlreadyImported(_question(cadre, pending, exc)) from None
     except services.BulkValidationError as exc:
-        raise ImportRejected(_problems(numbers, exc.errors)) from None
+        raise ImportRejected(_problems(pending.numbers, exc.errors)) from None
     except ValidationError as exc:
         raise ImportRejected([(None, m) for msgs in exc.message_dict.values() for m in msgs]) from None
+
+
+def import_rows(cadre, rows, on_existing=None) -> services.ImportResult:
+    """parse_upload's rows imported (see import_pending)."""
+    return import_pending(cadre, prepare(rows), on_existing)
+
+
+def ask(cadre, pending: "Pending") -> "Question | None":
+    """The question import_pending would raise now, or None (e.g. after a refused answer)."""
+    try:
+        found = services.import_check(cadre, pending.data)
+    except services.BulkValidationError:
+        return None
+    return _question(cadre, pending, found) if found else None
+
+
+def result_message(result: services.ImportResult) -> str:
+    """What the import did, in one sentence."""
+    created = len(result.created)
+    if result.deleted:
+        return _("Deleted the %(deleted)d entries logged in %(weeks)s and imported %(n)d.") % {
+            "deleted": result.deleted,
+            "weeks": "、".join(result.weeks),
+            "n": created,
+        }
+    if result.skipped and created:
+        return _("Imported %(n)d entries and skipped %(skipped)d already logged.") % {
+            "n": created,
+            "skipped": len(result.skipped),
+        }
+    if result.skipped:
+        return _("Nothing was imported: all %(skipped)d rows are already logged.") % {
+            "skipped": len(result.skipped)
+        }
+    if result.matched:
+        return _("Imported %(n)d entries, %(matched)d of them the same as entries already logged.") % {
+            "n": created,
+            "matched": len(result.matched),
+        }
+    return _("Imported %(n)d entries.") % {"n": created}
+
+
+# ---------------------------------------------------------------------------- the question
+
+
+SIGNING_SALT = "portal.week_import.pending"
+PENDING_MAX_AGE = 60 * 60  # seconds a read file waits for the cadre's answer
+
+
+@dataclasses.dataclass
+class Pending:
+    """A checked file: its row numbers and its rows as portal.services takes them (JSON)."""
+
+    numbers: list[int]
+    data: list[dict]
+
+    def sign(self, cadre) -> str:
+        """The rows for a hidden field, signed and compressed; bound to the cadre."""
+        payload = {"cadre": cadre.pk, "numbers": self.numbers, "rows": self.data}
+        return signing.dumps(payload, salt=SIGNING_SALT, compress=True)
+
+    @classmethod
+    def unsign(cls, cadre, token: str) -> "Pending":
+        """The rows of `sign`; refuse anything altered, expired or made for another account."""
+        message = _("The import data was altered or damaged, so nothing was imported. Upload the file again.")
+        altered = ImportRejected([(None, message)])
+        try:
+            payload = signing.loads(token, salt=SIGNING_SALT, max_age=PENDING_MAX_AGE)
+        except signing.SignatureExpired:
+            raise ImportRejected(
+                [(None, _("The uploaded file waited more than an hour for an answer. Upload it again."))]
+            ) from None
+        except (signing.BadSignature, ValueError):  # ValueError: not even base64/zlib/JSON
+            raise altered from None
+        if not isinstance(payload, dict) or payload.get("cadre") != cadre.pk:
+            raise altered
+        numbers, rows = payload.get("numbers"), payload.get("rows")
+        if not (isinstance(numbers, list) and isinstance(rows, list) and rows and len(numbers) == len(rows)):
+            raise altered
+        return cls(numbers, rows)
+
+
+@dataclasses.dataclass
+class Question:
+    """Rows of an upload identical to entries already logged, and what each answer would do."""
+
+    token: str  # the signed rows, for the answer's hidden field
+    total: int  # rows in the file
+    matched: int  # rows identical to a logged entry
+    by_week: list[tuple[str, int, str]]  # (week, matching rows, their row numbers as text)
+    weeks: list[str]  # the weeks the file's rows fall in
+    in_weeks: int  # entries the cadre has in those weeks: what "replace" deletes
+
+    @property
+    def new(self) -> int:
+        return self.total - self.matched
+
+    @property
+    def weeks_text(self) -> str:
+        return "、".join(self.weeks)
+
+
+class AlreadyImported(Exception):
+    """Nothing was written: some rows are already logged and the cadre must choose."""
+
+    def __init__(self, question: Question):
+        super().__init__(question)
+        self.question = question
+
+
+def _question(cadre, pending, found: services.AlreadyLogged) -> Question:
+    rows_by_week = {}
+    for index, week in sorted(found.matches.items()):
+        rows_by_week.setdefault(week, []).append(pending.numbers[index])
+    return Question(
+        token=pending.sign(cadre),
+        total=len(pending.data),
+        matched=len(found.matches),
+        by_week=[(week, len(numbers), _ranges(numbers)) for week, numbers in sorted(rows_by_week.items())],
+        weeks=found.weeks,
+        in_weeks=found.in_weeks,
+    )
+
+
+def _ranges(numbers) -> str:
+    """[2, 3, 4, 7] -> "2–4、7"."""
+    parts, start, previous = [], None, None
+    for number in [*sorted(numbers), None]:
+        if start is not None and number == previous + 1:
+            previous = number
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}–{previous}")
+        start = previous = number
+    return "、".join(parts)
