@@ -121,22 +121,26 @@ def _recent_ids(cadre) -> dict[str, list[int]]:
     }
 
 
-def _remembered(cadre, kind) -> dict:
+def _remembered(cadre, kind) -> tuple[dict, list[int]]:
     """Initial values from the entry of this kind the cadre saved last (the form remembers
-    choices). Last *saved*, not latest-dated: after "save and add another" the next form starts
-    from the entry just saved, not from a later day's item of another department."""
+    choices), and that entry's departments. Last *saved*, not latest-dated: after "save and add
+    another" the next form starts from the entry just saved, not from a later day's item.
+
+    The departments are offered first among the one-tap choices but not picked: a remembered
+    department left in place by mistake would attribute the burden to the wrong issuer, and the
+    outside test found the remembered one wrong for 8 of 9 new items."""
     saved = _entries(cadre).order_by("-updated_at", "-id")
     latest = saved.filter(kind=kind).first()
     if latest is None:
         latest = saved.first()
-        return {"departments": [d.pk for d in latest.departments.all()]} if latest else {}
-    initial = {"departments": [d.pk for d in latest.departments.all()], "hours": _hours_text(latest.hours)}
+        return {}, [d.pk for d in latest.departments.all()] if latest else []
+    initial = {"hours": _hours_text(latest.hours)}
     for name in KIND_FIELDS[Kind(kind)]:
         if name in ("meeting_format", "meeting_role", "doc_channel", "inspection_label", "app_action"):
             initial[name] = getattr(latest, name)
         elif name == "app":
             initial["app"] = latest.app_id
-    return initial
+    return initial, [d.pk for d in latest.departments.all()]
 
 
 def _filled_from(entry) -> dict:
@@ -238,6 +242,7 @@ def week_detail(request, week):
         .annotate(n=Count("entries"), total=Sum("entries__hours"))
         .order_by("-week")[:12]
     )
+    _source, recurring = _copy_candidates(cadre, week)
     known = _known_titles(cadre)
     last_entries = Entry.objects.in_bulk([k["id"] for k in known])
     for item in known:
@@ -265,6 +270,7 @@ def week_detail(request, week):
             "repeat_days": week_day_choices(week),
             "default_day": _default_day(week),
             "reminder": _reminder(cadre, week),
+            "recurring": recurring,
             "kind_cards": kind_cards(),
         },
     )
@@ -273,10 +279,10 @@ def week_detail(request, week):
 QUICK_DEPARTMENTS = 6  # recently used departments offered as one-tap toggles
 
 
-def _entry_form_page(request, form, *, week, entry=None, filled_from=None, recent=None):
+def _entry_form_page(request, form, *, week, entry=None, filled_from=None, recent=None, first=()):
     quick = []
     if recent and "departments" in form.fields:
-        ids = recent["departments"][:QUICK_DEPARTMENTS]
+        ids = list(dict.fromkeys([*first, *recent["departments"]]))[: max(QUICK_DEPARTMENTS, len(first))]
         names = dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
         quick = [[pk, names[pk]] for pk in ids if pk in names]
     known = {}
@@ -325,6 +331,7 @@ def entry_add(request, week, kind=None):
         raise Http404(_("No such kind."))
     recent = _recent_ids(request.user)
     if request.method == "POST":
+        first = []
         form = EntryForm(request.POST, kind=kind, recent=recent)
         if form.is_valid():
             try:
@@ -339,12 +346,12 @@ def entry_add(request, week, kind=None):
                     return redirect(f"{url}?day={entry.occurred_on.isoformat()}")
                 return redirect("week", week=entry.log.week)
     else:
-        initial = _filled_from(like) if like else _remembered(request.user, kind)
+        initial, first = (_filled_from(like), []) if like else _remembered(request.user, kind)
         initial["occurred_on"] = _day_in(week, request.GET.get("day")) or _default_day(week)
         form = EntryForm(kind=kind, recent=recent, initial=initial)
         if not like:
             form.fields["title"].widget.attrs["autofocus"] = True
-    return _entry_form_page(request, form, week=week, filled_from=like, recent=recent)
+    return _entry_form_page(request, form, week=week, filled_from=like, recent=recent, first=first)
 
 
 @cadre_required
@@ -427,6 +434,31 @@ def entry_repeat(request, pk):
     return redirect("week", week=copy.log.week)
 
 
+def _copy_candidates(cadre, week) -> tuple[list[Entry], list[Entry]]:
+    """Last week's entries, each with the day it would be copied to (`copy_day`: the same
+    weekday), whether that day is still to come (`copy_later`) or already has the item
+    (`copy_logged`); and those to pre-tick: the ones that recur, as the cadre's own weeks before
+    last show, and can be copied now."""
+    monday = weeks.week_monday(week)
+    source = list(
+        _entries(cadre)
+        .filter(log__week=weeks.shift_week(week, -1))
+        .prefetch_related("data_items")
+        .order_by("occurred_on", "id")
+    )
+    logged = set(_entries(cadre).filter(log__week=week).values_list("kind", "title", "occurred_on"))
+    earlier = [weeks.shift_week(week, -n) for n in (2, 3, 4)]
+    recurring = set(Entry.objects.for_cadre(cadre).in_weeks(earlier).values_list("kind", "title"))
+    for entry in source:
+        entry.copy_day = monday + dt.timedelta(days=entry.occurred_on.weekday())
+        entry.copy_later = entry.copy_day > weeks.today()
+        entry.copy_logged = (entry.kind, entry.title, entry.copy_day) in logged
+    pre_ticked = [
+        e for e in source if (e.kind, e.title) in recurring and not e.copy_later and not e.copy_logged
+    ]
+    return source, pre_ticked
+
+
 @cadre_required
 @require_http_methods(["GET", "POST"])
 def week_copy(request, week):
@@ -435,16 +467,7 @@ def week_copy(request, week):
     left out and named in one line; the rest is copied."""
     week = _week_or_404(week)
     source_week = weeks.shift_week(week, -1)
-    monday = weeks.week_monday(week)
-    source = list(
-        _entries(request.user)
-        .filter(log__week=source_week)
-        .prefetch_related("data_items")
-        .order_by("occurred_on", "id")
-    )
-    for entry in source:
-        entry.copy_day = monday + dt.timedelta(days=entry.occurred_on.weekday())
-        entry.copy_later = entry.copy_day > weeks.today()
+    source, pre_ticked = _copy_candidates(request.user, week)
     errors = []
     if request.method == "POST":
         form = WeekEntriesChoiceForm(request.POST, entries=source)
@@ -485,15 +508,7 @@ def week_copy(request, week):
             if left_out:
                 errors.append(_("Not copied: %(items)s.") % {"items": left_out})
     else:
-        # Pre-tick what recurs: titles the cadre also logged in the weeks before last.
-        earlier = [weeks.shift_week(week, -n) for n in (2, 3, 4)]
-        recurring = set(Entry.objects.for_cadre(request.user).in_weeks(earlier).values_list("kind", "title"))
-        form = WeekEntriesChoiceForm(
-            entries=source,
-            initial={
-                "entries": [str(e.pk) for e in source if (e.kind, e.title) in recurring and not e.copy_later]
-            },
-        )
+        form = WeekEntriesChoiceForm(entries=source, initial={"entries": [str(e.pk) for e in pre_ticked]})
     return render(
         request,
         "portal/week_copy.html",

@@ -61,6 +61,11 @@
   var quick = json("quick-departments");
   var select = form && form.querySelector('select[name="departments"]');
   if (quick && select) {
+    // The departments already picked come first, so each is one tap to take off again.
+    var offered = quick.map(function (item) { return String(item[0]); });
+    Array.prototype.forEach.call(select.selectedOptions, function (option) {
+      if (option.value && offered.indexOf(option.value) < 0) quick.unshift([option.value, option.textContent]);
+    });
     var group = document.createElement("div");
     group.className = "quick-picks";
     group.setAttribute("role", "group");

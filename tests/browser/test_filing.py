@@ -71,9 +71,9 @@ def test_a_cadre_files_a_week_on_a_phone(phone, live_server, browser_world):
     save(page)
     page.get_by_text("已保存：全市安全生产视频会").wait_for()
 
-    # A document: departments are remembered from the last entry.
+    # A document: the department used last is offered first, one tap.
     open_kind(page, "文件")
-    assert page.locator(".chip", has_text="衢州市民政局").count() == 1
+    page.locator(".quick-picks button", has_text="衢州市民政局").click()
     page.get_by_label("事项名称").fill("电话口头通知报送台账")
     page.get_by_label("耗时（小时）").fill("0.5")
     page.select_option("select[name=doc_channel]", "oral")
@@ -87,6 +87,7 @@ def test_a_cadre_files_a_week_on_a_phone(phone, live_server, browser_world):
     open_kind(page, "督查检查")
     page.get_by_label("事项名称").fill("乡村振兴“调研”")
     page.get_by_label("耗时（小时）").fill("3")
+    page.locator(".quick-picks button").first.click()  # the department used last
     page.select_option("select[name=inspection_label]", "research")
     page.get_by_label("准备材料页数").fill("40")
     page.locator("input[name=rectification]").check()
@@ -97,6 +98,7 @@ def test_a_cadre_files_a_week_on_a_phone(phone, live_server, browser_world):
     open_kind(page, "政务应用任务")
     page.get_by_label("事项名称").fill("浙里办重复填报人口数")
     page.get_by_label("耗时（小时）").fill("1")
+    page.locator(".quick-picks button").first.click()
     pick(page, "应用或平台", "浙里", "浙里办")
     page.select_option("select[name=app_action]", "data_entry")
     page.locator("input[name=duplicate_entry]").check()

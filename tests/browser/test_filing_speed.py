@@ -125,13 +125,17 @@ def test_a_known_title_to_a_saved_entry_is_three_actions(frozen, phone, live_ser
 def test_a_new_entry_with_a_remembered_department_is_at_most_six_actions(
     phone, live_server, browser_world, last_weeks_meeting
 ):
-    """Kind, title, hours, one changed choice, save: department and the rest are remembered."""
+    """Kind, title, hours, one changed choice, the remembered department (offered first, one
+    tap), save."""
     log_in(phone, live_server, "alice")
     user = Counted(phone)
     user.click(phone.locator(".kind-card", has_text="会议"))
     user.fill(phone.get_by_label("事项名称"), "周三班子例会")
     user.fill(phone.get_by_label("耗时（小时）"), "2")
     user.select(phone.locator("select[name=meeting_format]"), "video")
+    remembered = phone.locator(".quick-picks button").first
+    assert remembered.inner_text() == "柯城区委办公室"
+    user.click(remembered)
     shot(phone, "13-remembered-form")
     user.click(phone.get_by_role("button", name="保存", exact=True))
     phone.get_by_text("已保存：周三班子例会").wait_for()
@@ -168,9 +172,6 @@ def test_save_and_add_another_starts_from_the_entry_just_saved(frozen, phone, li
     phone.get_by_role("textbox", name="日期").fill(monday.isoformat())
     phone.get_by_label("耗时（小时）").fill("2")
     phone.select_option("select[name=meeting_format]", "in_person")
-    chips = phone.locator(".chip", has_text="浙江省农业农村厅")
-    if chips.count():  # the remembered department: replace it with the right one
-        chips.first.get_by_role("button").click()
     box = phone.get_by_role("combobox", name="发起部门")
     box.fill("民政")
     phone.get_by_role("option", name="衢州市民政局", exact=True).click()
@@ -179,9 +180,9 @@ def test_save_and_add_another_starts_from_the_entry_just_saved(frozen, phone, li
     assert phone.get_by_role("textbox", name="日期").input_value() == monday.isoformat()
     assert phone.get_by_label("耗时（小时）").input_value() == "2"
     assert phone.locator("select[name=meeting_format]").input_value() == "in_person"
-    assert phone.locator("select[name=departments]").evaluate(
-        "s => Array.from(s.selectedOptions).map(o => o.text)"
-    ) == ["衢州市民政局"]
+    # The department just used is offered first, one tap; none is picked unasked.
+    assert phone.locator(".quick-picks button").first.inner_text() == "衢州市民政局"
+    assert phone.locator("select[name=departments]").evaluate("s => s.selectedOptions.length") == 0
 
 
 def test_picking_a_known_title_fills_the_whole_entry(phone, live_server, browser_world):

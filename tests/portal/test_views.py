@@ -274,8 +274,9 @@ def test_save_and_add_another_starts_from_the_entry_just_saved_not_the_latest_da
     url = reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "meeting"})
     monday = form_data(w, "meeting", occurred_on="2026-11-16", hours="2", meeting_format="in_person")
     response = cadre_client.post(url, {**monday, "save_add": "1"})
-    form = cadre_client.get(response["Location"]).context["form"]
-    assert form.initial["departments"] == [w.dept_city.pk]
+    response = cadre_client.get(response["Location"])
+    form = response.context["form"]
+    assert response.context["quick_departments"][0] == [w.dept_city.pk, w.dept_city.name]
     assert (form.initial["hours"], form.initial["meeting_format"]) == ("2", "in_person")
     assert form.initial["occurred_on"] == dt.date(2026, 11, 16)
 
@@ -285,14 +286,19 @@ def test_the_form_remembers_the_cadres_last_choices(cadre_client, w):
         w, "meeting", meeting_format="phone", meeting_role="host", departments=[w.dept_county.pk], hours="0.5"
     )
     make(w, "document", departments=[w.dept_city.pk])  # a later entry of another kind
-    form = cadre_client.get(
-        reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "meeting"})
-    ).context["form"]
+    response = cadre_client.get(reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "meeting"}))
+    form = response.context["form"]
     assert form.initial["meeting_format"] == "phone"
     assert form.initial["meeting_role"] == "host"
-    assert form.initial["departments"] == [w.dept_county.pk]
     assert form.initial["hours"] == "0.5"
     assert form.initial["occurred_on"] == TODAY
+    # The last meeting's department is offered first as a one-tap choice, but not picked: a
+    # department left in place by mistake would charge the burden to the wrong issuer.
+    assert "departments" not in form.initial
+    assert response.context["quick_departments"][:2] == [
+        [w.dept_county.pk, w.dept_county.name],
+        [w.dept_city.pk, w.dept_city.name],
+    ]
     # Recently used departments come first in the picker.
     groups = form.fields["departments"].choices
     assert str(groups[0][0]) == "最近使用"
@@ -631,3 +637,20 @@ def test_the_entry_list_shows_each_items_flags(cadre_client, w):
         "浙里办",
     ):
         assert f'<span class="flag">{flag}</span>' in page, flag
+
+
+def test_the_week_page_copies_last_weeks_recurring_items_in_one_tap(cadre_client, w):
+    weekly = make(w, day=dt.date(2026, 11, 9), title="周一例会")  # W46, recurring since W45
+    make(w, day=dt.date(2026, 11, 2), title="周一例会")
+    daily = make(w, "app_task", day=dt.date(2026, 11, 10), title="每日打卡", hours="0.25")
+    make(w, "app_task", day=dt.date(2026, 11, 3), title="每日打卡", hours="0.25")
+    make(w, "document", day=dt.date(2026, 11, 11), title="一次性通知")  # not recurring
+    make(w, "app_task", day=dt.date(2026, 11, 17), title="每日打卡", hours="0.25")  # already this week
+    page = cadre_client.get("/")
+    assert [e.pk for e in page.context["recurring"]] == [weekly.pk]  # the check-in is logged already
+    assert "从上周复制 1 条常规事项" in page.content.decode()
+    cadre_client.post(reverse("week_copy", kwargs={"week": "2026-W47"}), {"entries": [weekly.pk]})
+    copied = Entry.objects.get(log__week="2026-W47", title="周一例会")
+    assert copied.occurred_on == dt.date(2026, 11, 16)
+    copy_page = cadre_client.get(reverse("week_copy", kwargs={"week": "2026-W47"})).content.decode()
+    assert "当天已记录" in copy_page and f'value="{daily.pk}" checked' not in copy_page
