@@ -58,7 +58,9 @@
             var rows = (data.results || []).map(function (item, i) {
               return {
                 value: String(item.id), text: item.name, code: item.code, rank: i,
-                group: item.recent ? "recent" : "", forQuery: query
+                group: item.recent ? "recent" : "", forQuery: query,
+                // the server-rendered <option> (ids are integers), so choosing it does not add a copy
+                $option: select.querySelector('option[value="' + String(item.id) + '"]')
               };
             });
             ts.clearOptions(); // keeps the chosen items
@@ -92,7 +94,10 @@
         optgroup_header: function (data, escape) {
           return '<div class="optgroup-header" aria-hidden="true">' + escape(data.label) + "</div>";
         },
-        no_results: function () { return '<div class="no-results">' + escapeHtml(text(form, "none", "Nothing matches")) + "</div>"; },
+        no_results: function (data) {
+          // Nothing recent (or all of it chosen) is no news: say so only for a typed text.
+          return data.input ? '<div class="no-results">' + escapeHtml(text(form, "none", "Nothing matches")) + "</div>" : null;
+        },
         loading: function () { return '<div class="loading-note">' + escapeHtml(text(form, "loading", "Searching…")) + "</div>"; }
       }
     });

@@ -185,6 +185,7 @@ def test_enter_right_after_typing_picks_the_match_not_a_recent_department(phone,
     expect(chosen).to_have_count(2)
     assert sorted(chosen.all_inner_texts()) == sorted([w.dept_city.name, water.name])
     assert page.url.endswith("/add/meeting/")  # Enter did not submit the form
+    assert page.locator(f'select[name=departments] option[value="{water.pk}"]').count() == 1
 
     page.get_by_label("事项名称").fill("水利工作会")
     page.get_by_label("耗时（小时）").fill("1")
