@@ -16,7 +16,7 @@ from portal.models import Entry
 from tests.conftest import PASSWORD, W47_CLOSED
 from tests.reports import dashboard_data
 
-from .conftest import log_in, shot
+from .conftest import log_in, no_horizontal_scroll, shot
 
 pytestmark = pytest.mark.browser
 AXE = pathlib.Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
@@ -97,6 +97,10 @@ def test_the_cadre_pages_have_no_serious_axe_violations(phone, live_server, file
     page.goto(f"{live_server.url}/weeks/{week}/add/meeting/")
     page.get_by_role("combobox", name="发起部门").click()
     page.locator(".ts-dropdown .option").first.wait_for()
+    for target in (".ts-wrapper .ts-control", ".ts-dropdown .option", ".chip .remove"):
+        box = page.locator(target).first.bounding_box()
+        assert box["height"] >= 44 and box["width"] >= 44, f"{target} is {box}"
+    no_horizontal_scroll(page)
     audit.check(page, "entry form, picker open")
     shot(page, "a11y-picker-open")
 
