@@ -39,7 +39,7 @@ format: $(VENV)/.installed
 # Regenerate the translation catalogues after changing user-facing strings.
 messages: $(VENV)/.installed
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=staticfiles
-	DEBUG=1 $(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=static/vendor
+	DEBUG=1 $(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=tests/browser/vendor
 	$(PY) scripts/compile_messages.py
 
 bench: $(VENV)/.installed

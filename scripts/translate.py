@@ -23,6 +23,7 @@ IGNORE = [
     "--ignore=.venv",
     "--ignore=staticfiles",
     "--ignore=static/vendor",
+    "--ignore=tests/browser/vendor",
     "--ignore=var",
     "--ignore=bench",
 ]

@@ -1,7 +1,8 @@
 /* Progressive enhancement for the filing pages; every page works without this file.
- * Searchable pickers: a <select data-lookup-url> inside a form with data-pickers becomes a type-to-search box backed by the portal's /lookup/ endpoint, which
- * lists the cadre's recently used items first. The original select stays in the form (hidden)
- * and carries the value, so submitting is unchanged. */
+ * Searchable pickers: a <select data-lookup-url> inside a form with data-pickers becomes a Tom Select
+ * (static/vendor/tom-select, loaded by the entry form) backed by the portal's /lookup/ endpoint, which
+ * lists the cadre's recently used items first. The original select stays in the form (hidden) and
+ * carries the value, so submitting is unchanged; without Tom Select it stays a plain select. */
 (function () {
   "use strict";
 
@@ -9,173 +10,150 @@
     return form.getAttribute("data-i18n-" + key) || fallback;
   }
 
+  function escapeHtml(value) {
+    return String(value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function enhance(select, form) {
-    var multiple = select.multiple;
     var url = select.getAttribute("data-lookup-url");
-    var wrap = document.createElement("div");
-    wrap.className = "picker";
-    var chips = document.createElement("div");
-    chips.className = "picker-chips";
-    var input = document.createElement("input");
-    input.type = "search";
-    input.id = select.id + "_search";
-    input.autocomplete = "off";
-    input.placeholder = text(form, "search", "Search");
-    input.setAttribute("role", "combobox");
-    input.setAttribute("aria-autocomplete", "list");
-    input.setAttribute("aria-expanded", "false");
     var describedBy = select.getAttribute("aria-describedby");
-    if (describedBy) input.setAttribute("aria-describedby", describedBy);
-    var list = document.createElement("ul");
-    list.className = "picker-results";
-    list.id = select.id + "_results";
-    list.setAttribute("role", "listbox");
-    list.hidden = true;
-    input.setAttribute("aria-controls", list.id);
+    var settled = null; // the text whose lookup answer the dropdown shows
+    var pendingEnter = null; // Enter pressed for this text before its answer came in
+    var removeLabel = text(form, "remove", "Remove");
 
-    var label = form.querySelector('label[for="' + select.id + '"]');
-    if (label) label.htmlFor = input.id;
-    select.hidden = true;
+    var ts = new window.TomSelect(select, {
+      plugins: [],
+      valueField: "value",
+      labelField: "text",
+      searchField: ["text", "code"],
+      sortField: [{ field: "rank", direction: "asc" }],
+      optgroups: [{ value: "recent", label: text(form, "recent", "Recently used") }],
+      optgroupField: "group",
+      maxOptions: 50,
+      preload: "focus",
+      openOnFocus: true,
+      closeAfterSelect: true,
+      refreshThrottle: 50,
+      loadThrottle: 150,
+      placeholder: text(form, "search", "Search"),
+      // The server already matched name or code and ranked recent items first: show its answer
+      // for the current text as it is, nothing from an earlier text.
+      shouldLoad: function () { return true; },
+      score: function () { return function () { return 1; }; },
+      load: function (query, callback) {
+        fetch(url + "?q=" + encodeURIComponent(query), {
+          credentials: "same-origin",
+          headers: { Accept: "application/json" }
+        })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            if (query !== ts.inputValue()) {
+              // The text changed while this answer travelled: drop it, and ask again if it comes back.
+              delete ts.loadedSearches[query];
+              callback();
+              return;
+            }
+            var rows = (data.results || []).map(function (item, i) {
+              return {
+                value: String(item.id), text: item.name, code: item.code, rank: i,
+                group: item.recent ? "recent" : "", forQuery: query,
+                // the server-rendered <option> (ids are integers), so choosing it does not add a copy
+                $option: select.querySelector('option[value="' + String(item.id) + '"]')
+              };
+            });
+            ts.clearOptions(); // keeps the chosen items
+            rows.forEach(function (row) { if (ts.options[row.value]) ts.updateOption(row.value, row); });
+            settled = query;
+            callback(rows);
+            if (pendingEnter === query) {
+              pendingEnter = null;
+              if (ts.activeOption && ts.canSelect(ts.activeOption)) ts.onOptionSelect({ type: "keydown" }, ts.activeOption);
+            }
+          })
+          .catch(function () { callback(); /* offline: the chips still work, the form still submits */ });
+      },
+      render: {
+        option: function (data, escape) {
+          var code = data.code ? ' <span class="option-code" aria-hidden="true">' + escape(data.code) + "</span>" : "";
+          return '<div><span class="option-name">' + escape(data.text) + "</span>" + code + "</div>";
+        },
+        item: function (data, escape) {
+          return '<div class="chip"><span>' + escape(data.text) + '</span><button type="button" class="remove" tabindex="-1" aria-label="' +
+            escapeHtml(removeLabel + " " + data.text) + '">×</button></div>';
+        },
+        optgroup: function (data) {
+          var group = document.createElement("div");
+          group.className = "optgroup";
+          group.setAttribute("role", "group");
+          group.setAttribute("aria-label", data.group.label);
+          group.appendChild(data.options);
+          return group;
+        },
+        optgroup_header: function (data, escape) {
+          return '<div class="optgroup-header" aria-hidden="true">' + escape(data.label) + "</div>";
+        },
+        no_results: function (data) {
+          // Nothing recent (or all of it chosen) is no news: say so only for a typed text.
+          return data.input ? '<div class="no-results">' + escapeHtml(text(form, "none", "Nothing matches")) + "</div>" : null;
+        },
+        loading: function () { return '<div class="loading-note">' + escapeHtml(text(form, "loading", "Searching…")) + "</div>"; }
+      }
+    });
+
+    // Only what the lookup answers is offered (recent items first), not the whole server-rendered list.
+    ts.clearOptions();
+    var search = ts.search;
+    ts.search = function (query) {
+      var result = search.call(ts, query);
+      result.items = result.items.filter(function (item) {
+        var option = ts.options[item.id];
+        return option && option.forQuery === query;
+      });
+      return result;
+    };
+
+    // Enter chooses the match for the typed text: until the lookup for exactly this text has
+    // answered, the highlighted option belongs to an earlier text (often a recent item), so Enter
+    // waits for the answer instead (and never submits the half-filled form).
+    var onKeyDown = ts.onKeyDown;
+    ts.onKeyDown = function (event) {
+      if (event.key === "Enter" && !event.isComposing) {
+        var query = ts.inputValue();
+        if (query && settled !== query) {
+          event.preventDefault();
+          pendingEnter = query;
+          return;
+        }
+      }
+      return onKeyDown.call(ts, event);
+    };
+    ts.on("type", function (query) { if (pendingEnter !== null && pendingEnter !== query) pendingEnter = null; });
+
+    // The chips' remove buttons (Backspace and Delete remove them from the keyboard too).
+    ts.wrapper.addEventListener("mousedown", function (event) {
+      if (event.target.closest(".remove")) { event.preventDefault(); event.stopPropagation(); }
+    }, true);
+    ts.wrapper.addEventListener("click", function (event) {
+      var button = event.target.closest(".remove");
+      if (!button) return;
+      event.preventDefault();
+      event.stopPropagation();
+      ts.removeItem(button.closest("[data-value]").getAttribute("data-value"));
+      ts.refreshOptions(false);
+      ts.inputState();
+    }, true);
+
+    if (describedBy) ts.control_input.setAttribute("aria-describedby", describedBy);
+    // The hidden select is not a second control for assistive technology (it keeps tabindex -1).
     select.setAttribute("aria-hidden", "true");
-    select.tabIndex = -1;
-    select.parentNode.insertBefore(wrap, select);
-    wrap.appendChild(chips);
-    wrap.appendChild(input);
-    wrap.appendChild(list);
-
-    function option(id, name) {
-      var found = select.querySelector('option[value="' + id + '"]');
-      if (!found) {
-        found = new Option(name, id);
-        select.appendChild(found);
-      }
-      return found;
-    }
-
-    function renderChips() {
-      chips.textContent = "";
-      Array.prototype.forEach.call(select.selectedOptions, function (opt) {
-        if (!opt.value) return;
-        var chip = document.createElement("span");
-        chip.className = "chip";
-        chip.appendChild(document.createTextNode(opt.textContent));
-        var remove = document.createElement("button");
-        remove.type = "button";
-        remove.textContent = "×";
-        remove.setAttribute("aria-label", text(form, "remove", "Remove") + " " + opt.textContent);
-        remove.addEventListener("click", function () {
-          opt.selected = false;
-          if (!multiple) select.value = "";
-          renderChips();
-          input.focus();
-        });
-        chip.appendChild(remove);
-        chips.appendChild(chip);
-      });
-    }
-
-    function close() {
-      list.hidden = true;
-      input.setAttribute("aria-expanded", "false");
-    }
-
-    function choose(item) {
-      var opt = option(item.id, item.name);
-      if (multiple) {
-        opt.selected = true;
-      } else {
-        select.value = String(item.id);
-      }
-      renderChips();
-      input.value = "";
-      close();
-      input.focus();
-    }
-
-    function show(results, query) {
-      list.textContent = "";
-      if (!query && results.length) {
-        var hint = document.createElement("li");
-        hint.className = "hint";
-        hint.textContent = text(form, "recent", "Recently used");
-        list.appendChild(hint);
-      }
-      results.forEach(function (item) {
-        var li = document.createElement("li");
-        var button = document.createElement("button");
-        button.type = "button";
-        button.setAttribute("role", "option");
-        button.textContent = item.name;
-        button.addEventListener("click", function () { choose(item); });
-        li.appendChild(button);
-        list.appendChild(li);
-      });
-      if (!results.length && query) {
-        var none = document.createElement("li");
-        none.className = "hint";
-        none.textContent = text(form, "none", "Nothing matches");
-        list.appendChild(none);
-      }
-      list.hidden = !list.children.length;
-      input.setAttribute("aria-expanded", list.hidden ? "false" : "true");
-    }
-
-    var timer = null;
-    var latest = 0;
-    function search() {
-      var query = input.value.trim();
-      var ticket = ++latest;
-      fetch(url + "?q=" + encodeURIComponent(query), {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" }
-      })
-        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-        .then(function (data) { if (ticket === latest) show(data.results || [], query); })
-        .catch(function () { /* offline: the chips still work, the form still submits */ });
-    }
-
-    input.addEventListener("input", function () {
-      clearTimeout(timer);
-      timer = setTimeout(search, 150);
-    });
-    input.addEventListener("focus", search);
-    input.addEventListener("keydown", function (event) {
-      if (event.key === "ArrowDown") {
-        var first = list.querySelector("button");
-        if (first) { event.preventDefault(); first.focus(); }
-      } else if (event.key === "Escape") {
-        close();
-      } else if (event.key === "Enter") {
-        // Enter picks the first match instead of submitting the form half-filled.
-        var match = list.hidden ? null : list.querySelector("button");
-        if (match && input.value.trim()) { event.preventDefault(); match.click(); }
-      } else if (event.key === "Backspace" && !input.value && multiple) {
-        var selected = select.selectedOptions;
-        if (selected.length) { selected[selected.length - 1].selected = false; renderChips(); }
-      }
-    });
-    list.addEventListener("keydown", function (event) {
-      var buttons = Array.prototype.slice.call(list.querySelectorAll("button"));
-      var index = buttons.indexOf(document.activeElement);
-      if (event.key === "ArrowDown" && index < buttons.length - 1) {
-        event.preventDefault(); buttons[index + 1].focus();
-      } else if (event.key === "ArrowUp") {
-        event.preventDefault();
-        if (index > 0) buttons[index - 1].focus(); else input.focus();
-      } else if (event.key === "Escape") {
-        close(); input.focus();
-      }
-    });
-    wrap.addEventListener("focusout", function (event) {
-      if (!wrap.contains(event.relatedTarget)) setTimeout(function () {
-        if (!wrap.contains(document.activeElement)) close();
-      }, 100);
-    });
-    renderChips();
   }
 
   document.querySelectorAll("form[data-pickers]").forEach(function (form) {
-    form.querySelectorAll("select[data-lookup-url]").forEach(function (select) { enhance(select, form); });
+    if (window.TomSelect && window.fetch) {
+      form.querySelectorAll("select[data-lookup-url]").forEach(function (select) { enhance(select, form); });
+    }
     var title = form.querySelector('input[name="title"]');
     if (title && document.getElementById("title-suggestions")) title.setAttribute("list", "title-suggestions");
   });

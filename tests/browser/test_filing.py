@@ -4,9 +4,10 @@ import datetime as dt
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from portal import services, weeks
-from portal.models import Entry, LogStatus, WeeklyLog
+from portal.models import Department, DepartmentLevel, Entry, LogStatus, WeeklyLog
 
 from .conftest import log_in, no_horizontal_scroll, shot
 
@@ -17,9 +18,13 @@ def pick(page, label, query, name):
     """Type into a searchable picker and choose a result with the keyboard."""
     box = page.get_by_role("combobox", name=label)
     box.fill(query)
-    page.get_by_role("option", name=name, exact=True).wait_for()
-    box.press("ArrowDown")
-    page.keyboard.press("Enter")
+    option = page.get_by_role("option", name=name, exact=True)
+    option.wait_for()
+    for _ in range(20):  # the first result is highlighted; move down to the wanted one
+        if option.get_attribute("aria-selected") == "true":
+            break
+        box.press("ArrowDown")
+    box.press("Enter")
     page.locator(".chip", has_text=name).wait_for()
 
 
@@ -157,6 +162,50 @@ def test_a_cadre_files_a_week_on_a_phone(phone, live_server, browser_world):
     shot(page, "09-kind-picker")
     page.goto(live_server.url + "/import/")
     shot(page, "10-import")
+
+
+def test_enter_right_after_typing_picks_the_match_not_a_recent_department(phone, live_server, browser_world):
+    w = browser_world
+    page = phone
+    water = Department.objects.create(
+        code="KC-WATER", name="柯城区水利局", level=DepartmentLevel.COUNTY, region=w.county
+    )
+    today = weeks.today()
+    # Two recently used departments; the latest entry's one is remembered (already chosen).
+    for department in (w.dept_county, w.dept_city):
+        services.entry_create(
+            cadre=w.cadre, data=w.entry_data("document", day=today, departments=[department.pk])
+        )
+    log_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/weeks/{weeks.current_week()}/add/meeting/")
+    box = page.get_by_role("combobox", name="发起部门")
+    box.click()
+    page.get_by_role("option", name=w.dept_county.name, exact=True).wait_for()  # recent, on focus
+    box.fill("水利")
+    box.press("Enter")  # at once: before the lookup for 水利 has answered
+    chosen = page.locator("select[name=departments] option:checked")
+    expect(chosen).to_have_count(2)
+    assert sorted(chosen.all_inner_texts()) == sorted([w.dept_city.name, water.name])
+    assert page.url.endswith("/add/meeting/")  # Enter did not submit the form
+    assert page.locator(f'select[name=departments] option[value="{water.pk}"]').count() == 1
+
+    # The chips are removable, by a 44 px button named for its item.
+    remove = page.get_by_role("button", name=f"移除 {w.dept_city.name}")
+    box = remove.bounding_box()
+    assert box["width"] >= 44 and box["height"] >= 44
+    remove.click()
+    expect(chosen).to_have_count(1)
+    no_horizontal_scroll(page)
+
+    page.get_by_label("事项名称").fill("水利工作会")
+    page.get_by_label("耗时（小时）").fill("1")
+    page.select_option("select[name=meeting_format]", "in_person")
+    page.select_option("select[name=meeting_role]", "participant")
+    shot(page, "13-picker-enter")
+    save(page)
+    page.get_by_text("已保存：水利工作会").wait_for()
+    entry = Entry.objects.get(title="水利工作会")
+    assert list(entry.departments.all()) == [water]
 
 
 def test_the_basic_path_works_without_javascript(phone_without_js, live_server, browser_world):
