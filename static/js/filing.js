@@ -87,8 +87,16 @@
       button.textContent = item[1];
       button.addEventListener("click", function () {
         var on = !picked(button.value);
-        if (select.tomselect) {
-          if (on) select.tomselect.addItem(button.value); else select.tomselect.removeItem(button.value);
+        var ts = select.tomselect;
+        if (ts) {
+          // The picker only holds what its searches answered: register this one first.
+          if (on && !ts.options[button.value]) {
+            ts.addOption({
+              value: button.value, text: item[1],
+              $option: select.querySelector('option[value="' + button.value + '"]')
+            });
+          }
+          if (on) ts.addItem(button.value); else ts.removeItem(button.value);
         } else {
           var option = select.querySelector('option[value="' + button.value + '"]');
           if (!option) { option = new Option(item[1], button.value); select.appendChild(option); }

@@ -95,6 +95,7 @@ def test_the_cadre_pages_have_no_serious_axe_violations(phone, live_server, file
 
     # With a picker open: the listbox, its recent group and the chips.
     page.goto(f"{live_server.url}/weeks/{week}/add/meeting/")
+    page.locator(".quick-picks button").first.click()  # a chip: the department used last
     page.get_by_role("combobox", name="发起部门").click()
     page.locator(".ts-dropdown .option").first.wait_for()
     for target in (".ts-wrapper .ts-control", ".ts-dropdown .option", ".chip .remove"):

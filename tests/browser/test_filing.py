@@ -171,13 +171,15 @@ def test_enter_right_after_typing_picks_the_match_not_a_recent_department(phone,
         code="KC-WATER", name="柯城区水利局", level=DepartmentLevel.COUNTY, region=w.county
     )
     today = weeks.today()
-    # Two recently used departments; the latest entry's one is remembered (already chosen).
+    # Two recently used departments; the latest entry's one is offered first and tapped.
     for department in (w.dept_county, w.dept_city):
         services.entry_create(
             cadre=w.cadre, data=w.entry_data("document", day=today, departments=[department.pk])
         )
     log_in(page, live_server, "alice")
     page.goto(f"{live_server.url}/weeks/{weeks.current_week()}/add/meeting/")
+    page.locator(".quick-picks button").first.click()
+    assert page.locator(".quick-picks button").first.inner_text().endswith(w.dept_city.name)
     box = page.get_by_role("combobox", name="发起部门")
     box.click()
     page.get_by_role("option", name=w.dept_county.name, exact=True).wait_for()  # recent, on focus
