@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import time
+import zipfile
 from decimal import Decimal
 from unittest import mock
 
@@ -215,6 +216,52 @@ def test_at_most_1000_rows(world, frozen):
     with pytest.raises(week_import.ImportRejected) as caught:
         week_import.parse_upload(csv_file(rows))
     assert caught.value.problems == [(None, "每个文件最多 1000 条事项。")]
+
+
+def _huge_workbook(rows: int, blank=False) -> bytes:
+    """A workbook of `rows` rows that zips to a few tens of KB: the sheet XML is the same row
+    again and again (and has no dimension, so a reader cannot know its size up front)."""
+    template = io.BytesIO()
+    book = openpyxl.Workbook()
+    book.active.title = "填报"
+    book.save(template)
+    cells = '<c t="inlineStr"><is><t>会议</t></is></c><c t="inlineStr"><is><t>2026-11-18</t></is></c>'
+    header = "".join(f'<c t="inlineStr"><is><t>{h}</t></is></c>' for h in HEADERS)
+    body = f"<row>{'' if blank else cells}</row>" * rows  # row numbers may be left out
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><sheetData><row r="1">{header}</row>{body}</sheetData></worksheet>'
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = sheet.encode() if info.filename == "xl/worksheets/sheet1.xml" else src.read(info)
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("blank", [False, True], ids=["entries", "blank rows"])
+def test_a_small_file_with_200000_rows_is_refused_within_a_second(cadre_client, blank):
+    content = _huge_workbook(200_000, blank=blank)
+    assert len(content) < 100_000  # tens of KB on the wire
+    start = time.monotonic()
+    response = cadre_client.post(reverse("week_import"), {"file": SimpleUploadedFile("big.xlsx", content)})
+    assert time.monotonic() - start < 1.0
+    assert response.status_code == 200
+    problems = " ".join(m for _row, m in response.context["problems"])
+    assert ("每个文件最多 1000 条事项" if not blank else "文件太大") in problems, problems
+    assert not Entry.objects.exists()
+
+
+def test_a_workbook_that_unpacks_too_big_or_reads_too_long_is_refused(world, frozen, monkeypatch):
+    upload = xlsx(good_rows())
+    monkeypatch.setattr(week_import, "MAX_UNPACKED_BYTES", 1000)
+    with pytest.raises(week_import.ImportRejected, match="too large|文件太大"):
+        week_import.parse_upload(upload)
+    monkeypatch.setattr(week_import, "MAX_UNPACKED_BYTES", 50 * 1024 * 1024)
+    monkeypatch.setattr(week_import, "READ_SECONDS", -1.0)  # the budget is spent before reading
+    with pytest.raises(week_import.ImportRejected):
+        week_import.parse_upload(SimpleUploadedFile("big.xlsx", _huge_workbook(500, blank=True)))
 
 
 def test_english_field_codes_work_as_headers(world, frozen):
