@@ -7,6 +7,7 @@ today's date (daily hours, no future dates) live in portal.services, the only wr
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -562,6 +563,20 @@ class EntryDataItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["entry", "data_item"], name="entrydataitem_unique")]
 
 
+class DirtyCountyWeekQuerySet(models.QuerySet):
+    def mark(self, county_weeks):
+        """Mark (county id, week) pairs stale now; a mark already there gets the new time, which
+        keeps it past a rollup that read the older one (reports.jobs)."""
+        now = timezone.now()
+        self.bulk_create(
+            [DirtyCountyWeek(county_id=c, week=w, marked_at=now) for c, w in sorted(county_weeks)],
+            update_conflicts=True,
+            unique_fields=["county", "week"],
+            update_fields=["marked_at"],
+            batch_size=2000,
+        )
+
+
 class DirtyCountyWeek(models.Model):
     """A county-week whose derived tables are stale. Written in the same transaction as the
     change that made it stale, so nothing is lost when the broker is down."""
@@ -569,6 +584,8 @@ class DirtyCountyWeek(models.Model):
     county = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="+")
     week = models.CharField(max_length=8)
     marked_at = models.DateTimeField(auto_now=True)
+
+    objects = DirtyCountyWeekQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("stale county-week")

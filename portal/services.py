@@ -410,12 +410,7 @@ def mark_dirty(county_weeks):
     county_weeks = sorted(county_weeks)
     if not county_weeks:
         return
-    DirtyCountyWeek.objects.bulk_create(
-        [DirtyCountyWeek(county_id=c, week=w, marked_at=timezone.now()) for c, w in county_weeks],
-        update_conflicts=True,
-        unique_fields=["county", "week"],
-        update_fields=["marked_at"],
-    )
+    DirtyCountyWeek.objects.mark(county_weeks)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         _Announcement(county_weeks)()

@@ -164,9 +164,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 # A broker that is down must not hang a cadre's submit: fail fast, the dirty mark waits.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2}
+# The longest task (a county's rollup) is cut off at BURDEN_TASK_SECONDS; the broker redelivers
+# an unacknowledged task (its worker lost) only after the visibility timeout, set just above it so
+# a redelivery never overlaps a task still running. Lost work is picked up sooner than that by
+# the dirty marks that beat drains every BURDEN_DRAIN_SECONDS.
+BURDEN_TASK_SECONDS = env_int("BURDEN_TASK_SECONDS", 900, minimum=60)
+BURDEN_DRAIN_SECONDS = env_float("BURDEN_DRAIN_SECONDS", 60, minimum=1)
+CELERY_TASK_TIME_LIMIT = BURDEN_TASK_SECONDS
+CELERY_TASK_SOFT_TIME_LIMIT = BURDEN_TASK_SECONDS - 30
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+    "visibility_timeout": BURDEN_TASK_SECONDS + 60,
+}
 CELERY_BEAT_SCHEDULE = {
-    "drain-dirty-county-weeks": {"task": "reports.tasks.drain_dirty", "schedule": 60.0},
+    "drain-dirty-county-weeks": {"task": "reports.tasks.drain_dirty", "schedule": BURDEN_DRAIN_SECONDS},
     "purge-idempotency-records": {
         "task": "portal.tasks.purge_idempotency_records",
         "schedule": 24 * 3600.0,

@@ -3,10 +3,12 @@
 A rollup recomputes from raw submitted rows and replaces the derived rows of the county-weeks
 it covers in one transaction, so running it twice or after a crash gives the same tables.
 
-Dirty marks (portal.models.DirtyCountyWeek) are claimed with SELECT ... FOR UPDATE SKIP LOCKED
-inside the transaction that rolls them up and are deleted there only if they were not marked
-again meanwhile (same `marked_at`). While a mark is held a writer re-marking it waits for our
-commit, then re-inserts it and announces it again, so a change is never lost nor half-seen.
+Dirty marks (portal.models.DirtyCountyWeek) say which county-weeks are stale. A rollup takes the
+county's advisory lock (one rollup per county at a time; PostgreSQL drops the lock of a worker
+that dies), reads the county's marks, recomputes, and at the end of its transaction deletes the
+marks it read that were not marked again meanwhile (same `marked_at`). No mark row is locked
+while the rollup works, so a writer marking a week of a county being rolled up never waits for
+it: its newer mark simply outlives the rollup and is rolled up next.
 """
 
 import logging
@@ -18,6 +20,7 @@ from django.utils import timezone
 
 from portal.models import DirtyCountyWeek, Region, WeeklyLog
 from reports import extras, loading
+from reports.models import CountyWeekStat
 from reports.rollup import rollup
 
 logger = logging.getLogger(__name__)
@@ -25,29 +28,41 @@ logger = logging.getLogger(__name__)
 BATCH_LOGS = 10_000
 
 
-def _claim(county_ids, weeks=None) -> list[tuple[int, object]]:
-    marks = DirtyCountyWeek.objects.select_for_update(skip_locked=True).filter(county_id__in=county_ids)
+def _marks(county_ids, weeks=None) -> list[tuple[int, str, object]]:
+    """The marks of these counties (of `weeks` only, if given): (pk, week, marked_at)."""
+    marks = DirtyCountyWeek.objects.filter(county_id__in=list(county_ids))
     if weeks is not None:
         marks = marks.filter(week__in=list(weeks))
-    return list(marks.values_list("pk", "marked_at"))
+    return list(marks.values_list("pk", "week", "marked_at"))
 
 
-def _release(claimed) -> None:
-    for pk, marked_at in claimed:
-        # Marked again since we claimed it: leave it for the next run.
+def _release(marks) -> None:
+    for pk, _week, marked_at in marks:
+        # Marked again since we read it: leave it for the next run.
         DirtyCountyWeek.objects.filter(pk=pk, marked_at=marked_at).delete()
 
 
-def _rollup(county_ids: list[int], weeks: list[str] | None) -> None:
+def _rollup(county_ids: list[int], weeks: list[str] | None, *, only_marked=False, wait=True):
+    """Recompute these counties (all weeks, or `weeks`) in one transaction and drop their marks.
+
+    With `only_marked`, only the marked weeks among `weeks` are recomputed, and nothing at all if
+    none is marked (another run got there first). With `wait=False` a county another rollup holds
+    is left alone. Returns the marks dropped, or None if nothing was done."""
     with transaction.atomic():
-        loading.lock_counties(county_ids)
-        claimed = _claim(county_ids, weeks)
+        if not loading.lock_counties(county_ids, wait=wait):
+            return None
+        marks = _marks(county_ids, weeks)
+        if only_marked:
+            if not marks:
+                return None
+            weeks = sorted({week for _pk, week, _at in marks})
         frames = rollup(**loading.load_raw(county_ids, weeks), key=settings.BURDEN_PERTURBATION_KEY.encode())
         loading.delete_derived(county_ids, weeks)
         loading.write_derived(frames, timezone.now())
         # Dashboard extras, same transaction; the cost cells need the logs' record keys.
         extras.replace(county_ids, weeks, record_keys=frames["reporter_weeks"])
-        _release(claimed)
+        _release(marks)
+    return marks
 
 
 def rollup_county_week(county_id: int, week: str) -> None:
@@ -101,37 +116,47 @@ def rollup_all(progress=None) -> int:
 
 
 def process_mark(county_id: int, week: str) -> bool:
-    """Roll up a county-week if it is still marked dirty and no one else holds the mark.
+    """Roll up a county-week if it is still marked dirty (the live path, after a write commits).
 
-    A missing mark was drained after the change that announced it committed; a held mark is
-    being rolled up, and a change it missed re-marks the week after that commit.
-    """
-    with transaction.atomic():
-        mark = (
-            DirtyCountyWeek.objects.select_for_update(skip_locked=True)
-            .filter(county_id=county_id, week=week)
-            .first()
-        )
-        if mark is None:
-            return False
-        _rollup([county_id], [week])
-    return True
+    Waits while another rollup holds the county: the worker waits, never the writer. A missing
+    mark was drained by a run that saw the change that announced it."""
+    return _rollup([county_id], [week], only_marked=True) is not None
+
+
+def drain_county(county_id: int) -> int:
+    """Roll up every marked week of one county in one pass; the number of county-weeks done."""
+    marks = _rollup([county_id], None, only_marked=True)
+    return len(marks or [])
 
 
 def drain_dirty(limit: int | None = None) -> int:
-    """Roll up dirty county-weeks, one transaction each, until none is left unclaimed."""
-    done = 0
+    """Roll up marked county-weeks, a county at a time, oldest mark first, skipping counties
+    another rollup holds; the number of county-weeks done. Celery beat runs it every
+    BURDEN_DRAIN_SECONDS: whatever no enqueue reached (broker down, lost task, lost worker)."""
+    done, busy = 0, set()
     while limit is None or done < limit:
-        with transaction.atomic():
-            mark = (
-                DirtyCountyWeek.objects.select_for_update(skip_locked=True)
-                .order_by("marked_at", "pk")
-                .first()
-            )
-            if mark is None:
-                break
-            _rollup([mark.county_id], [mark.week])
-        done += 1
+        county_id = (
+            DirtyCountyWeek.objects.exclude(county_id__in=busy)
+            .order_by("marked_at", "pk")
+            .values_list("county_id", flat=True)
+            .first()
+        )
+        if county_id is None:
+            break
+        marks = _rollup([county_id], None, only_marked=True, wait=False)
+        if marks is None:
+            busy.add(county_id)  # held by another rollup, or drained by it meanwhile
+            continue
+        done += len(marks)
     if done:
         logger.info("rolled up %d dirty county-weeks", done)
     return done
+
+
+def mark_all_dirty() -> int:
+    """Mark every county-week that has submitted logs or derived rows: a full rebuild as marks,
+    so that whatever a lost worker leaves undone the next drain picks up. Returns the count."""
+    county_weeks = set(WeeklyLog.objects.submitted().values_list("county_id", "week").distinct())
+    county_weeks |= set(CountyWeekStat.objects.values_list("county_id", "week").distinct())
+    DirtyCountyWeek.objects.mark(county_weeks)
+    return len(county_weeks)

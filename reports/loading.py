@@ -114,13 +114,18 @@ def load_raw(county_ids, weeks=None) -> dict[str, pd.DataFrame]:
     return frames
 
 
-def lock_counties(county_ids) -> None:
-    """Serialize rollups of the same county until the current transaction ends (PostgreSQL)."""
+def lock_counties(county_ids, *, wait=True) -> bool:
+    """Serialize rollups of the same county until the current transaction ends (PostgreSQL);
+    with `wait=False`, take every lock or report False (the caller leaves those counties)."""
     if not on_postgres():
-        return  # SQLite serializes writers on its own
+        return True  # SQLite serializes writers on its own
+    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
     with connection.cursor() as cursor:
         for county_id in sorted(set(county_ids)):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, int(county_id)])
+            cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_CLASS, int(county_id)])
+            if not wait and not cursor.fetchone()[0]:
+                return False
+    return True
 
 
 def _columns(model):

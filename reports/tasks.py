@@ -34,11 +34,22 @@ def rollup_county(county_id: int) -> int:
 
 
 @shared_task(ignore_result=True, **_RETRY)
+def drain_county(county_id: int) -> int:
+    """One county of a full rebuild: its marked weeks in one pass."""
+    return jobs.drain_county(county_id)
+
+
+@shared_task(ignore_result=True, **_RETRY)
 def drain_dirty() -> int:
-    """Celery beat, every 60 s: whatever dirty mark no enqueue reached (broker down, lost task)."""
+    """Celery beat, every BURDEN_DRAIN_SECONDS: whatever dirty mark no enqueue reached (broker
+    down, lost task, lost worker)."""
     return jobs.drain_dirty()
 
 
-def rebuild_all():
-    """Fan a full rebuild out as a group, one task per county: more workers finish sooner."""
-    return group(rollup_county.s(county_id) for county_id in jobs.county_ids()).apply_async()
+def rebuild_all() -> int:
+    """A full rebuild: mark every county-week, then fan out one task per county (more workers
+    finish sooner). The marks are the promise: a county whose worker is lost is drained by beat
+    within BURDEN_DRAIN_SECONDS, not after the broker's visibility timeout."""
+    marked = jobs.mark_all_dirty()
+    group(drain_county.s(county_id) for county_id in jobs.county_ids()).apply_async()
+    return marked

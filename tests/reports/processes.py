@@ -43,7 +43,9 @@ def manage(*args, timeout=60, **env) -> subprocess.CompletedProcess:
     )
 
 
-def start_worker(redis_url: str, concurrency: int = 1) -> subprocess.Popen:
+def start_worker(
+    redis_url: str, concurrency: int = 1, *, beat_schedule=None, solo=False, **env
+) -> subprocess.Popen:
     """`celery -A portal worker` on `redis_url`; the caller stops it with stop_worker().
 
     The queue is purged first: earlier tests that committed without a worker left rollup tasks
@@ -68,9 +70,13 @@ def start_worker(redis_url: str, concurrency: int = 1) -> subprocess.Popen:
             "--without-gossip",
             "--without-mingle",
             "--without-heartbeat",
+            # solo: the task runs in this very process, so killing it kills the task too
+            *(["--pool=solo"] if solo else []),
+            # embedded beat, its schedule file outside the checkout
+            *(["--beat", f"--schedule={beat_schedule}"] if beat_schedule else []),
         ],
         cwd=ROOT,
-        env=environment(REDIS_URL=redis_url),
+        env=environment(REDIS_URL=redis_url, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -11,7 +11,7 @@ from django.db import connection
 from portal import services
 from portal.celery import app as celery_app
 from portal.models import DirtyCountyWeek
-from reports import jobs
+from reports import jobs, loading
 from reports.models import CountyWeekStat, ReporterWeek
 from tests.reports import fixture, processes
 from tests.reports.fixture import W46, W47
@@ -20,6 +20,13 @@ from tests.reports.fixture import W46, W47
 def _submit_one(w, cadre, week=W47, day=fixture.DAY47):
     services.entries_bulk_create(cadre=cadre, rows=[w.entry_data(day=day, hours="2.0")])
     services.week_submit(cadre=cadre, week=week)
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    """Announced rollups wait in the (in-memory) queue instead of running at commit, as they do
+    with a real broker and no worker at hand."""
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
 
 
 @pytest.mark.django_db
@@ -54,11 +61,11 @@ def test_an_amendment_marks_the_week_again_and_is_rolled_up(world, frozen):
 def test_a_mark_made_again_meanwhile_is_kept(world, frozen):
     _submit_one(world, world.cadre)
     mark = DirtyCountyWeek.objects.get()
-    claimed = [(mark.pk, mark.marked_at)]
+    read = [(mark.pk, mark.week, mark.marked_at)]
     DirtyCountyWeek.objects.filter(pk=mark.pk).update(marked_at=mark.marked_at + dt.timedelta(seconds=1))
-    jobs._release(claimed)
+    jobs._release(read)
     assert DirtyCountyWeek.objects.filter(pk=mark.pk).exists()
-    jobs._release([(mark.pk, mark.marked_at + dt.timedelta(seconds=1))])
+    jobs._release([(mark.pk, mark.week, mark.marked_at + dt.timedelta(seconds=1))])
     assert not DirtyCountyWeek.objects.exists()
 
 
@@ -88,22 +95,53 @@ def test_a_failing_enqueue_never_breaks_the_writer(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_skip_locked_leaves_a_mark_held_by_another_worker(world, frozen, need_postgres):
+def test_a_county_another_rollup_holds_is_left_to_it_and_drained_after(world, frozen, need_postgres, queued):
     _submit_one(world, world.cadre)
-    mark = DirtyCountyWeek.objects.get()
     other = psycopg2.connect(processes.test_database_url())
     try:
         with other.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {DirtyCountyWeek._meta.db_table} WHERE id = %s FOR UPDATE", [mark.pk]
-            )
-            assert jobs.drain_dirty() == 0
-            assert jobs.process_mark(world.county.pk, W47) is False
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [loading._LOCK_CLASS, world.county.pk])
+            assert jobs.drain_dirty() == 0  # another rollup holds the county: not waited for
+            assert DirtyCountyWeek.objects.exists()
         other.rollback()
     finally:
         other.close()
     assert jobs.process_mark(world.county.pk, W47) is True
+    assert jobs.process_mark(world.county.pk, W47) is False  # drained: nothing left to do
     assert not DirtyCountyWeek.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_marking_a_week_being_rolled_up_does_not_wait_and_is_not_lost(
+    world, frozen, need_postgres, queued
+):
+    """The mark is not locked while its rollup works: a write into the submitted week commits at
+    once, and its newer mark outlives the rollup, so the change is rolled up next."""
+    _submit_one(world, world.cadre)
+    mark = DirtyCountyWeek.objects.get()
+    other = psycopg2.connect(processes.test_database_url())
+    try:
+        # Stand-in for a rollup in progress: the county's lock and the marks it has read.
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [loading._LOCK_CLASS, world.county.pk])
+            cursor.execute(f"SELECT id, marked_at FROM {DirtyCountyWeek._meta.db_table}")
+            read = cursor.fetchall()
+            frozen.set(frozen.now + dt.timedelta(seconds=1))  # the clock moves on between the two
+            started = time.monotonic()
+            services.entries_bulk_create(cadre=world.cadre, rows=[world.entry_data(hours="1.0")])
+            assert time.monotonic() - started < 2  # the writer did not queue behind the rollup
+            cursor.execute(
+                f"DELETE FROM {DirtyCountyWeek._meta.db_table} WHERE id = %s AND marked_at = %s", read[0]
+            )
+            assert cursor.rowcount == 0  # marked again meanwhile: kept
+            cursor.execute("COMMIT")
+    finally:
+        other.close()
+    assert DirtyCountyWeek.objects.get().marked_at > mark.marked_at
+    jobs.drain_dirty()
+    assert CountyWeekStat.objects.get(county=world.county, week=W47).hours_total == 3.0
 
 
 @pytest.mark.django_db(transaction=True)
