@@ -232,6 +232,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The direct channel's "kind" and "status" fields would otherwise rename the entries' enums.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "portal.models.Kind",
+        "StatusEnum": "portal.models.LogStatus",
+        "ProblemStatusEnum": "problems.models.Status",
+        "ProblemRoutingStatusEnum": "problems.models.AssignmentStatus",
+        "ProblemStepKindEnum": "problems.models.StepKind",
+        "ProblemAnswerKindEnum": "problems.models.AnswerKind",
+        "ProblemPatternEnum": "problems.models.Pattern",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -47,25 +47,25 @@ class UsesChannel(BasePermission):
 # ---------------------------------------------------------------------------- shapes (schema)
 
 
-class _Region(serializers.Serializer):
+class ProblemRegion(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class _Department(serializers.Serializer):
+class ProblemDepartment(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
 
 
-class _Text(serializers.Serializer):
+class ProblemText(serializers.Serializer):
     summary = serializers.CharField()
     details = serializers.CharField()
 
 
-class _Routing(serializers.Serializer):
+class ProblemRouting(serializers.Serializer):
     id = serializers.IntegerField()
-    department = _Department()
+    department = ProblemDepartment()
     status = serializers.ChoiceField(choices=AssignmentStatus.choices)
     status_label = serializers.CharField()
     routed_on = serializers.DateField()
@@ -77,21 +77,21 @@ class _Routing(serializers.Serializer):
     answered_on = serializers.DateField(allow_null=True)
 
 
-class _Step(serializers.Serializer):
+class ProblemStep(serializers.Serializer):
     kind = serializers.ChoiceField(choices=StepKind.choices)
     label = serializers.CharField()
     week = serializers.CharField(help_text="ISO week, e.g. 2026-W47.")
     date = serializers.DateField(
         allow_null=True, help_text="Day of an office or department act; null for a cadre's."
     )
-    department = _Department(allow_null=True)
+    department = ProblemDepartment(allow_null=True)
     answer_kind = serializers.ChoiceField(choices=AnswerKind.choices, allow_null=True)
     answer_label = serializers.CharField(allow_null=True)
     resolved = serializers.BooleanField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
 
 
-class _Message(serializers.Serializer):
+class ProblemMessage(serializers.Serializer):
     from_office = serializers.BooleanField()
     week = serializers.CharField()
     date = serializers.DateField(allow_null=True)
@@ -100,14 +100,14 @@ class _Message(serializers.Serializer):
 
 class ProblemSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    county = _Region()
-    township = _Region(
+    county = ProblemRegion()
+    township = ProblemRegion(
         allow_null=True, help_text="Null unless the township has at least BURDEN_MIN_GROUP cadres."
     )
     week = serializers.CharField(help_text="ISO week filed; never a time.")
     pattern = serializers.ChoiceField(choices=Pattern.choices)
     pattern_label = serializers.CharField()
-    departments = _Department(many=True)
+    departments = ProblemDepartment(many=True)
     status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.CharField()
     overdue = serializers.BooleanField()
@@ -117,12 +117,14 @@ class ProblemSummarySerializer(serializers.Serializer):
 
 class ProblemSerializer(ProblemSummarySerializer):
     details = serializers.CharField()
-    original = _Text(allow_null=True, help_text="The author's own words: the author and the office only.")
+    original = ProblemText(
+        allow_null=True, help_text="The author's own words: the author and the office only."
+    )
     edited = serializers.BooleanField(allow_null=True)
     close_reason = serializers.CharField(allow_null=True)
-    routings = _Routing(many=True)
-    steps = _Step(many=True)
-    messages = _Message(many=True, allow_null=True)
+    routings = ProblemRouting(many=True)
+    steps = ProblemStep(many=True)
+    messages = ProblemMessage(many=True, allow_null=True)
 
 
 class ProblemPageSerializer(serializers.Serializer):
