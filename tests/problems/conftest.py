@@ -40,7 +40,9 @@ def routed(w, report=None, departments=None) -> Report:
 def answered(w, report=None, kind="rectified") -> Report:
     report = report or routed(w)
     for assignment in Assignment.objects.filter(report=report):
-        services.assignment_answer(viewer=w.department_viewer, assignment=assignment, kind=kind, text="已整改：三表合一")
+        services.assignment_answer(
+            viewer=w.department_viewer, assignment=assignment, kind=kind, text="已整改：三表合一"
+        )
     return Report.objects.get(pk=report.pk)
 
 

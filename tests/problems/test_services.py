@@ -85,7 +85,9 @@ def test_deadlines_count_working_days_and_holidays(settings):
 
 def test_the_office_edits_before_routing_and_the_original_stays(w):
     report = file(w)
-    services.report_edit(reviewer=w.county_reviewer, report=report, summary="重复填报", details="三个系统重复填报。")
+    services.report_edit(
+        reviewer=w.county_reviewer, report=report, summary="重复填报", details="三个系统重复填报。"
+    )
     report.refresh_from_db()
     assert report.status == Status.TRIAGED and report.edited
     assert report.summary.startswith("同一户籍") and report.routed_summary == "重复填报"
@@ -146,11 +148,16 @@ def test_the_department_answers_late_and_is_counted_late(w, frozen):
 def test_a_division_answers_for_itself_and_the_parent_for_its_division(w):
     report = routed(w, departments=[w.dept_division.pk])
     assignment = Assignment.objects.get(report=report)
-    services.assignment_answer(viewer=w.department_viewer, assignment=assignment, kind="explained", text="说明")
+    services.assignment_answer(
+        viewer=w.department_viewer, assignment=assignment, kind="explained", text="说明"
+    )
     other = routed(w, departments=[w.dept_city.pk])
     with pytest.raises(PermissionDenied):
         services.assignment_answer(
-            viewer=w.department_viewer, assignment=Assignment.objects.get(report=other), kind="explained", text="x"
+            viewer=w.department_viewer,
+            assignment=Assignment.objects.get(report=other),
+            kind="explained",
+            text="x",
         )
 
 
@@ -168,7 +175,9 @@ def test_returning_an_answer_asks_for_a_new_one_with_a_new_deadline(w):
     assignment = Assignment.objects.get(report=report)
     with pytest.raises(ValidationError):  # a return needs a note
         services.assignment_verify(reviewer=w.county_reviewer, assignment=assignment, accept=False, note="")
-    services.assignment_verify(reviewer=w.county_reviewer, assignment=assignment, accept=False, note="未说明整改措施")
+    services.assignment_verify(
+        reviewer=w.county_reviewer, assignment=assignment, accept=False, note="未说明整改措施"
+    )
     assignment.refresh_from_db()
     assert assignment.status == AssignmentStatus.WAITING and assignment.first_on_time is True
     assert Report.objects.get(pk=report.pk).status == Status.ROUTED
@@ -226,7 +235,9 @@ def test_messages_between_author_and_office_only_and_the_authors_undated(w):
 def test_the_database_refuses_a_time_on_a_cadres_step_and_broken_states(w):
     report = file(w)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Step.objects.create(report=report, kind=StepKind.RATED, week="2026-W48", resolved=True, at=report_time())
+        Step.objects.create(
+            report=report, kind=StepKind.RATED, week="2026-W48", resolved=True, at=report_time()
+        )
     with pytest.raises(IntegrityError), transaction.atomic():
         Report.objects.filter(pk=report.pk).update(status=Status.CLOSED)  # no reason
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -50,7 +50,11 @@ def test_a_cadre_previews_exactly_what_others_see_then_sends(client, w):
 def test_the_township_is_named_once_it_has_enough_cadres(client, w, settings):
     settings.BURDEN_MIN_GROUP = 2  # alice (a village of the township) and bob (the township)
     report = routed(w)
-    body = client_for(client, w.department_viewer).get(reverse("problems:detail", args=[report.pk])).content.decode()
+    body = (
+        client_for(client, w.department_viewer)
+        .get(reverse("problems:detail", args=[report.pk]))
+        .content.decode()
+    )
     assert "府山街道" in body
 
 
@@ -131,10 +135,13 @@ def test_bad_action_input_is_400_and_changes_nothing(client, w):
     assignment = Assignment.objects.get(report=report)
     client_for(client, w.department_viewer)
     answer = client.post(
-        reverse("problems:act", args=[report.pk, "answer"]), {"routing": str(assignment.pk), "kind": "", "text": ""}
+        reverse("problems:act", args=[report.pk, "answer"]),
+        {"routing": str(assignment.pk), "kind": "", "text": ""},
     )
     assert answer.status_code == 400 and "此项为必填项" in answer.content.decode()
-    answer = client.post(reverse("problems:act", args=[report.pk, "answer"]), {"routing": "x", "kind": "explained"})
+    answer = client.post(
+        reverse("problems:act", args=[report.pk, "answer"]), {"routing": "x", "kind": "explained"}
+    )
     assert answer.status_code == 404
     assert client.post(reverse("problems:act", args=[report.pk, "explode"])).status_code == 404
 
@@ -144,7 +151,10 @@ def test_another_cadres_report_is_404_and_roles_without_the_channel_403(client, 
     for user in (w.cadre2, w.other_cadre, w.department_viewer, w.region_reviewer):
         client_for(client, user)
         assert client.get(reverse("problems:detail", args=[report.pk])).status_code == 404, user
-        assert client.post(reverse("problems:act", args=[report.pk, "message"]), {"text": "x"}).status_code == 404
+        assert (
+            client.post(reverse("problems:act", args=[report.pk, "message"]), {"text": "x"}).status_code
+            == 404
+        )
     client_for(client, w.admin)
     assert client.get(reverse("problems:home")).status_code == 403
     assert client.get(reverse("problems:detail", args=[report.pk])).status_code == 403
