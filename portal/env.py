@@ -4,6 +4,7 @@ Each helper fails loudly (ImproperlyConfigured naming the variable) on a value i
 so a typo in a deployment never silently falls back to a default.
 """
 
+import datetime as dt
 import math
 import os
 from urllib.parse import unquote, urlparse
@@ -64,6 +65,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_dates(name: str) -> list[dt.date]:
+    """ISO dates separated by commas (e.g. holidays), sorted; any other value fails loudly."""
+    days = []
+    for item in env_list(name, []):
+        try:
+            days.append(dt.date.fromisoformat(item))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list ISO dates such as 2026-10-01 (got {item!r})"
+            ) from None
+    return sorted(days)
 
 
 def parse_database_url(url: str) -> dict:

@@ -90,3 +90,87 @@ def department_scope(user, department: Department):
         # Their own county's departments answer, one department at a time (dashboard links).
         return visible_counties(user)
     return None
+
+
+# ---------------------------------------------------------------------------- problem reports
+# DESIGN.md "Problem reports". Nobody's identity decides anything here except the reader's own:
+# a cadre is matched to a report only through their keyed hash (problems.anonymity).
+
+
+class Audience:
+    """How a reader stands to one problem report; problems.present decides what each sees."""
+
+    AUTHOR = "author"  # wrote it: original text, every step, messages, rating
+    COSIGNER = "cosigner"  # co-signed it (附议): follows it, may rate
+    NEIGHBOUR = "neighbour"  # a cadre of the county: reads a routed report, may co-sign
+    OFFICE = "office"  # the county's burden-reduction office: triage, route, verify, messages
+    REGION = "region"  # a region reviewer above the county: reads routed reports
+    DEPARTMENT = "department"  # a department it was routed to (or a parent of one): answers
+
+
+def problem_role(user) -> str | None:
+    """Which side of the channel the user works on, or None: such a user may not use it at all
+    (403). Administrators have no side: they see the tables read-only in the Django admin."""
+    if not user or not user.is_authenticated:
+        return None
+    if can_file(user):
+        return "cadre"
+    if user.role == Role.COUNTY_REVIEWER and user.region_id is not None:
+        return "office"
+    if user.role == Role.REGION_REVIEWER and user.region_id is not None:
+        return "region"
+    if user.role == Role.DEPARTMENT_VIEWER and user.department_id is not None:
+        return "department"
+    return None
+
+
+def problems_visible(user, reports):
+    """The reports of queryset `reports` the user may open (others are 404 to them)."""
+    from problems import anonymity  # portal's models load first; problems builds on them
+
+    role = problem_role(user)
+    if role == "cadre":
+        county = home_county(user)
+        mine = reports.followed_by(anonymity.person_key(user))
+        routed_here = reports.filter(county=county).ever_routed() if county else reports.none()
+        return reports.filter(pk__in=mine.values("pk")) | routed_here
+    if role == "office":
+        return reports.filter(county_id=user.region_id)
+    if role == "region":
+        return reports.filter(county__in=visible_counties(user)).ever_routed()
+    if role == "department":
+        return reports.routed_to(Department.objects.with_divisions(user.department))
+    return reports.none()
+
+
+def problem_audience(user, report) -> str | None:
+    """The reader's standing towards one report, or None if they may not open it."""
+    from problems import anonymity
+
+    role = problem_role(user)
+    if role == "cadre":
+        key = anonymity.person_key(user)
+        if report.author_key == key:
+            return Audience.AUTHOR
+        if report.cosigns.filter(signer_key=key).exists():
+            return Audience.COSIGNER
+        county = home_county(user)
+        if county is not None and report.county_id == county.pk and report.ever_routed:
+            return Audience.NEIGHBOUR
+        return None
+    if role == "office":
+        return Audience.OFFICE if report.county_id == user.region_id else None
+    if role == "region":
+        in_scope = visible_counties(user).filter(pk=report.county_id).exists()
+        return Audience.REGION if in_scope and report.ever_routed else None
+    if role == "department":
+        own = Department.objects.with_divisions(user.department)
+        return Audience.DEPARTMENT if report.assignments.filter(department__in=own).exists() else None
+    return None
+
+
+def can_answer_for(user, department) -> bool:
+    """A department viewer answers for their department and its divisions."""
+    if problem_role(user) != "department":
+        return False
+    return Department.objects.with_divisions(user.department).filter(pk=department.pk).exists()

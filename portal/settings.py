@@ -7,11 +7,13 @@ cache is local memory. Production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
 import secrets
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
     env_bool,
+    env_dates,
     env_float,
     env_int,
     env_list,
@@ -59,6 +61,14 @@ BURDEN_NOISE_FLOOR_HOURS = env_float("BURDEN_NOISE_FLOOR_HOURS", 8, minimum=0 if
 BURDEN_WEEK_CLOSES_AFTER_HOURS = env_float("BURDEN_WEEK_CLOSES_AFTER_HOURS", 36, minimum=0)
 # Yuan per hour of a cadre's time, by the level of the unit they serve (Standard Cost Model
 # pricing of administrative burden on the county dashboard).
+# The direct channel (problems/): working days (Monday to Friday, less BURDEN_HOLIDAYS, ISO dates
+# separated by commas) a department has to answer a report routed to it.
+BURDEN_RESPONSE_DAYS = env_int("BURDEN_RESPONSE_DAYS", 10, minimum=1)
+BURDEN_HOLIDAYS = env_dates("BURDEN_HOLIDAYS")
+# Keys the hash by which authors and co-signers find their reports (problems.anonymity). Optional:
+# without it a key is derived from SECRET_KEY with a salt of its own, so rotating SECRET_KEY
+# also cuts authors off from their old reports (the README says so).
+BURDEN_PROBLEM_KEY = env_str("BURDEN_PROBLEM_KEY") or None
 BURDEN_WAGE_TARIFF = {
     "township": env_int("BURDEN_WAGE_TOWNSHIP", 60, minimum=0),
     "village": env_int("BURDEN_WAGE_VILLAGE", 35, minimum=0),
@@ -79,6 +89,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "portal",
     "reports",
+    "problems",
     "auditlog",  # administrators' actions on accounts and reference data (portal/audit.py)
 ]
 
@@ -183,6 +194,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.purge_idempotency_records",
         "schedule": 24 * 3600.0,
     },
+    # Just after midnight in CELERY_TIMEZONE (Asia/Shanghai), when a deadline has passed.
+    "recompute-overdue-problem-reports": {
+        "task": "problems.tasks.recompute_overdue",
+        "schedule": crontab(hour=0, minute=5),
+    },
 }
 
 LANGUAGE_CODE = "zh-hans"
@@ -228,6 +244,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The direct channel's "kind" and "status" fields would otherwise rename the entries' enums.
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "portal.models.Kind",
+        "StatusEnum": "portal.models.LogStatus",
+        "ProblemStatusEnum": "problems.models.Status",
+        "ProblemRoutingStatusEnum": "problems.models.AssignmentStatus",
+        "ProblemStepKindEnum": "problems.models.StepKind",
+        "ProblemAnswerKindEnum": "problems.models.AnswerKind",
+        "ProblemPatternEnum": "problems.models.Pattern",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

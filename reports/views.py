@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from portal import policy
 from portal import weeks as isoweeks
 from portal.models import Department, Kind, Region, RegionLevel, Role
+from problems import accountability
 from reports import extras, protection, stats, subjects
 from reports.api.views import PERIOD_HELP
 from reports.rollup import KINDS, WORK_WEEK_HOURS
@@ -363,11 +364,14 @@ def league(request, code):
             "table": table,
             "min_group": table["min_group"],
             "kinds": [(k, KIND_LABELS[k]) for k in KINDS],
+            "answers": accountability.league(year, counties),
         }
         title = _("%(name)s %(year)s department league table") % {"name": region.name, "year": year}
         return "reports/league.html", title, context
 
-    return _cached_page(request, ("league", region.pk, year), counties, build)
+    return _cached_page(
+        request, ("league", region.pk, year, accountability.version(counties)), counties, build
+    )
 
 
 # ---------------------------------------------------------------------------- department
@@ -420,8 +424,17 @@ def department(request, id):
             "over_time": over_time,
             "linkable": set(visible),
             "chart": chart,
+            "answers": accountability.department_year(department, period.year, scope),
         }
         return "reports/department.html", department.name, context
 
-    key = ("department", department.pk, period.label, tuple(scope), tuple(visible))
+    # The direct channel's figures change with its steps, not with rollups: their version too.
+    key = (
+        "department",
+        department.pk,
+        period.label,
+        tuple(scope),
+        tuple(visible),
+        accountability.version(scope),
+    )
     return _cached_page(request, key, scope, build)

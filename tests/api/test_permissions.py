@@ -41,6 +41,12 @@ EXPECTED = {
     ("api-stats:department-counties", "GET"): (403, 403, 200, 200, 200, 401),
     # county-weeks.csv without ?county=: a cadre's or county reviewer's own county; others must name one
     ("api-stats:export", "GET"): (200, 200, 400, 403, 400, 401),
+    # The direct channel: the cadre files and reads their own; the office, the region reviewer and the
+    # department read those in scope (the report below is routed to frank's department); admins use
+    # the read-only Django admin instead.
+    ("api-problems:problem-list", "GET"): (200, 200, 200, 200, 403, 401),
+    ("api-problems:problem-list", "POST"): (201, 403, 403, 403, 403, 401),
+    ("api-problems:problem-detail", "GET"): (200, 200, 200, 200, 403, 401),
 }
 
 # Path arguments by URL keyword, built from the World; `entry` is the cadre's own entry.
@@ -54,7 +60,25 @@ KWARGS = {
 ROUTE_KWARGS = {
     "api-stats:region-counties": lambda w, entry: {"code": w.city.code},
     "api-stats:export": lambda w, entry: {"dataset": "county-weeks", "fmt": "csv"},
+    "api-problems:problem-detail": lambda w, entry: {"id": _routed_report(w).pk},
 }
+
+
+def _routed_report(w):
+    """alice's report, routed by her county office to frank's department."""
+    from problems import services as problems
+
+    report = problems.report_file(
+        cadre=w.cadre,
+        data={
+            "departments": [w.dept_province.pk],
+            "pattern": "other",
+            "summary": "matrix",
+            "details": "matrix",
+        },
+    )
+    return problems.report_route(reviewer=w.county_reviewer, report=report, departments=[w.dept_province.pk])
+
 
 # Request bodies by (URL name, method); other writes send none.
 BODIES = {
@@ -62,6 +86,12 @@ BODIES = {
     ("api:entry-list", "POST"): lambda w: w.entry_data(hours=1.5, title="matrix"),
     ("api:entry-bulk", "POST"): lambda w: {"entries": [w.entry_data(hours=1.5, title="matrix")]},
     ("api:entry-detail", "PATCH"): lambda w: {"title": "renamed"},
+    ("api-problems:problem-list", "POST"): lambda w: {
+        "departments": [w.dept_province.pk],
+        "pattern": "meeting_flood",
+        "summary": "matrix",
+        "details": "matrix",
+    },
 }
 
 JUNK_QUERY = "?week=junk&kind=party&department=abc&limit=-1&offset=x&period=junk&level=moon"
@@ -155,6 +185,10 @@ def test_status_by_route_method_and_role(w, name, method, role):
         assert junk.status_code == expected, (role, method, url, junk.content[:300])
         if name.startswith("api:entry"):
             assert Entry.objects.count() == 1  # and nothing was written
+        if name == "api-problems:problem-list":
+            from problems.models import Report
+
+            assert Report.objects.count() == 0
 
 
 # ---------------------------------------------------------------------------- foreign ids
