@@ -36,10 +36,11 @@ _PERIOD = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
     required=False,
-    pattern=r"^\d{4}(-W\d{2}|-M\d{2}|-Q[1-4])?$",
+    # Empty is allowed, as the server reads it: the default bucket.
+    pattern=r"^(\d{4}(-W\d{2}|-M\d{2}|-Q[1-4])?)?$",
     description=(
         "A fixed bucket: ISO week 2026-W47, month 2026-M11 (the weeks whose Thursday falls in it), "
-        "quarter 2026-Q4 or year 2026 (default: this quarter). Only closed weeks are counted."
+        "quarter 2026-Q4 or year 2026 (missing or empty: this quarter). Only closed weeks are counted."
     ),
 )
 _CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Official region code.")
