@@ -237,7 +237,8 @@ def main():
         time.sleep(5)  # the loop is up and rolling up
 
         print(
-            f"{WRITERS} writers, {READERS} readers, {SECONDS:.0f} s per phase, the county rolled up throughout"
+            f"{WRITERS} writers, {READERS} readers, {SECONDS:.0f} s per phase,"
+            " the county rolled up throughout"
         )
         draft_w, draft_r = _phase(port, ref, ref["draft"])
         submitted_w, submitted_r = _phase(port, ref, ref["submitted"])
