@@ -142,16 +142,20 @@ AUTH_PASSWORD_VALIDATORS = [
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     parse_redis_url(REDIS_URL)
+    # Errors are misses (portal/cache.py): with Redis down every page still answers, slower.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    # Sessions read from Redis and written through to the database: no session query per page.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database only: one indexed query per page, and no Redis outage can log
+# everyone out or (with a write-through cache missing a delete) bring back a session ended by a
+# logout or a password reset while Redis was down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Celery: with no REDIS_URL every task runs in process, so the embedded portal needs no broker.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
