@@ -4,6 +4,7 @@ With nothing set the portal runs embedded: SQLite in var/, Celery tasks run in p
 cache is local memory. Production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
 """
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "portal",
     "reports",
     "auditlog",  # administrators' actions on accounts and reference data (portal/audit.py)
+    "axes",  # failed logins per account and per client (see "Logins" below)
 ]
 
 MIDDLEWARE = [
@@ -93,6 +95,8 @@ MIDDLEWARE = [
     "portal.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout met anywhere below into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -133,6 +137,32 @@ AUTH_USER_MODEL = "portal.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# ---------------------------------------------------------------------------- logins
+# Every password check (web /login/, /admin/login/, the token view, the one-time reset) goes
+# through django-axes, which counts failures in the database (not the cache, so a Redis outage
+# does not open the door) and locks the account, and separately the client address, for the
+# cool-off once either reaches the limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
+# Reporter protection rule 4: no cadre's login times where any role can read them. Successful
+# logins are not logged at all, and failed attempts (kept only until the cool-off ends) are not
+# shown in the admin; `manage.py axes_reset_username NAME` lifts a lockout early.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# X-Forwarded-For is written by the client unless a proxy of ours overwrites it: only the address
+# the last TRUSTED_PROXIES proxies saw is believed, by axes and the API throttles alike (DRF's
+# NUM_PROXIES below). 0 (the default): the TCP peer's address, X-Forwarded-For ignored.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -209,6 +239,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": False,
     "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE", "10/min")},
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

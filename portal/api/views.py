@@ -90,7 +90,8 @@ class TokenView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
-            request,
+            # django-axes marks the lockout on the Django request, where its middleware finds it.
+            request._request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
