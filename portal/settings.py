@@ -8,11 +8,13 @@ import datetime as dt
 import secrets
 from pathlib import Path
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
     env_bool,
+    env_choice,
     env_float,
     env_int,
     env_list,
@@ -82,10 +84,12 @@ INSTALLED_APPS = [
     "reports",
     "auditlog",  # administrators' actions on accounts and reference data (portal/audit.py)
     "axes",  # failed logins per account and per client (see "Logins" below)
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the session lookup and any view: NUL characters and oversized API bodies.
     "portal.middleware.HostileInputMiddleware",
@@ -266,10 +270,51 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# HTTPS (README "Production"): all off by default, so development over plain HTTP works. HSTS
+# is remembered by browsers for SECURE_HSTS_SECONDS: raise it step by step once HTTPS works.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if TRUSTED_PROXIES:
+    # Our TLS-terminating proxy says whether the client's request was HTTPS; without a trusted
+    # proxy the header is the client's own word and is ignored.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp): scripts, style sheets, images and fonts from our own
+# origin only. No page has an inline script (json_script blocks are data, type application/json),
+# a <style> block or a style attribute of its own (bars are SVG); but ECharts writes its tooltips
+# and legends as HTML with style attributes, so style attributes (not <style> elements, which
+# could restyle a whole page) are allowed: style-src-attr, CSP level 3.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # ECharts' saved images and the admin's icons
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own logging config gives "django" a console handler of its own when DEBUG is
+        # on; it also propagates to the root's, so each 4xx/5xx line came out twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # A successful login is not an event to keep (reporter protection rule 4); lockouts
+        # are warnings and still logged.
+        "axes": {"level": "WARNING"},
+    },
 }
