@@ -25,6 +25,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext_lazy
 from rest_framework.authtoken.models import Token
+from rest_framework.throttling import BaseThrottle
 
 from portal.models import PasswordReset, ResetStatus, User
 
@@ -55,6 +56,13 @@ class IssuedReset:
 class ResetRefused(Exception):
     """Unknown username, no pending reset, wrong or expired code: one answer for all, so the page
     does not tell which accounts have a reset waiting."""
+
+
+def client_address(request) -> str:
+    """The client's address as login lockouts and API throttles both count it: the TCP peer, or
+    with TRUSTED_PROXIES=n the address the n-th proxy from us saw (DRF's NUM_PROXIES rule), so a
+    client cannot pick a new address per attempt by writing X-Forwarded-For itself."""
+    return BaseThrottle().get_ident(request)
 
 
 def normalize_code(code: str) -> str:

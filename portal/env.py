@@ -7,7 +7,7 @@ so a typo in a deployment never silently falls back to a default.
 import datetime as dt
 import math
 import os
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qsl, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -60,6 +60,17 @@ def env_float(name: str, default: float, *, minimum: float | None = None) -> flo
     return _env_number(name, default, _finite, "a finite number", minimum)
 
 
+def env_choice(name: str, default: str, choices: list[str]) -> str:
+    """One of `choices`, compared without case; the value as spelt in `choices`."""
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    for choice in choices:
+        if value.strip().lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)} (got {value!r})")
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     value = os.environ.get(name)
     if value is None:
@@ -99,7 +110,7 @@ def parse_database_url(url: str) -> dict:
             port = parsed.port
         except ValueError:
             raise ImproperlyConfigured(f"DATABASE_URL has a bad port (got {url!r})") from None
-        return {
+        config = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(name),
             "USER": unquote(parsed.username or ""),
@@ -107,6 +118,15 @@ def parse_database_url(url: str) -> dict:
             "HOST": parsed.hostname,
             "PORT": str(port or ""),
         }
+        # ?sslmode=require&connect_timeout=5: libpq connection parameters, passed through as
+        # OPTIONS (libpq refuses a name it does not know when connecting).
+        try:
+            options = parse_qsl(parsed.query, keep_blank_values=True, strict_parsing=bool(parsed.query))
+        except ValueError:
+            raise ImproperlyConfigured(f"DATABASE_URL has a bad query string (got {url!r})") from None
+        if options:
+            config["OPTIONS"] = dict(options)
+        return config
     raise ImproperlyConfigured(f"DATABASE_URL must start with postgres:// or sqlite:/// (got {url!r})")
 
 

@@ -4,15 +4,18 @@ With nothing set the portal runs embedded: SQLite in var/, Celery tasks run in p
 cache is local memory. Production sets DATABASE_URL, REDIS_URL and SECRET_KEY.
 """
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from portal.env import (
     env_bool,
+    env_choice,
     env_dates,
     env_float,
     env_int,
@@ -91,11 +94,16 @@ INSTALLED_APPS = [
     "reports",
     "problems",
     "auditlog",  # administrators' actions on accounts and reference data (portal/audit.py)
+    "axes",  # failed logins per account and per client (see "Logins" below)
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the session lookup and any view: NUL characters and oversized API bodies.
+    "portal.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -104,6 +112,8 @@ MIDDLEWARE = [
     "portal.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout met anywhere below into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -145,6 +155,32 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# ---------------------------------------------------------------------------- logins
+# Every password check (web /login/, /admin/login/, the token view, the one-time reset) goes
+# through django-axes, which counts failures in the database (not the cache, so a Redis outage
+# does not open the door) and locks the account, and separately the client address, for the
+# cool-off once either reaches the limit.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "portal.accounts.client_address"
+AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
+# Reporter protection rule 4: no cadre's login times where any role can read them. Successful
+# logins are not logged at all, and failed attempts (kept only until the cool-off ends) are not
+# shown in the admin; `manage.py axes_reset_username NAME` lifts a lockout early.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False
+# X-Forwarded-For is written by the client unless a proxy of ours overwrites it: only the address
+# the last TRUSTED_PROXIES proxies saw is believed, by axes and the API throttles alike (DRF's
+# NUM_PROXIES below). 0 (the default): the TCP peer's address, X-Forwarded-For ignored.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -153,16 +189,20 @@ AUTH_PASSWORD_VALIDATORS = [
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     parse_redis_url(REDIS_URL)
+    # Errors are misses (portal/cache.py): with Redis down every page still answers, slower.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.ForgivingRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    # Sessions read from Redis and written through to the database: no session query per page.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions live in the database only: one indexed query per page, and no Redis outage can log
+# everyone out or (with a write-through cache missing a delete) bring back a session ended by a
+# logout or a password reset while Redis was down.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Celery: with no REDIS_URL every task runs in process, so the embedded portal needs no broker.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -228,11 +268,17 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api.parsers.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": False,
     "DEFAULT_THROTTLE_RATES": {"login": env_str("LOGIN_THROTTLE_RATE", "10/min")},
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -262,10 +308,51 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# HTTPS (README "Production"): all off by default, so development over plain HTTP works. HSTS
+# is remembered by browsers for SECURE_HSTS_SECONDS: raise it step by step once HTTPS works.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if TRUSTED_PROXIES:
+    # Our TLS-terminating proxy says whether the client's request was HTTPS; without a trusted
+    # proxy the header is the client's own word and is ignored.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp): scripts, style sheets, images and fonts from our own
+# origin only. No page has an inline script (json_script blocks are data, type application/json),
+# a <style> block or a style attribute of its own (bars are SVG); but ECharts writes its tooltips
+# and legends as HTML with style attributes, so style attributes (not <style> elements, which
+# could restyle a whole page) are allowed: style-src-attr, CSP level 3.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # ECharts' saved images and the admin's icons
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+LOG_LEVEL = env_choice("LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own logging config gives "django" a console handler of its own when DEBUG is
+        # on; it also propagates to the root's, so each 4xx/5xx line came out twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # A successful login is not an event to keep (reporter protection rule 4); lockouts
+        # are warnings and still logged.
+        "axes": {"level": "WARNING"},
+    },
 }

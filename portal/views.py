@@ -10,9 +10,11 @@ import functools
 from collections import OrderedDict
 from decimal import Decimal
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse, JsonResponse
@@ -652,6 +654,11 @@ def one_time_reset(request):
     form = OneTimeResetForm(request.POST or None)
     status = 200
     if request.method == "POST":
+        # A wrong code is a failed login to django-axes: it counts against the account and the
+        # client like a wrong password, and a lockout from either door closes both.
+        credentials = {"username": request.POST.get("username", "")}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            return locked_out(request, None, credentials)
         if not _ResetThrottle().allow_request(request, None):
             form.is_valid()
             form.add_error(None, _("Too many attempts from this device. Wait a minute and try again."))
@@ -664,6 +671,7 @@ def one_time_reset(request):
                     new_password=form.cleaned_data["new_password1"],
                 )
             except accounts.ResetRefused:
+                user_login_failed.send(sender=__name__, credentials=credentials, request=request)
                 form.add_error(
                     None,
                     _(
@@ -678,3 +686,18 @@ def one_time_reset(request):
                 messages.success(request, _("Your new password is set. Log in with it."))
                 return redirect("login")
     return render(request, "registration/one_time_reset.html", {"form": form}, status=status)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer (AXES_LOCKOUT_CALLABLE) once an account or a client has failed too
+    often: 429 with when to try again, JSON for the API, the portal's own page otherwise."""
+    minutes = max(1, round(settings.AXES_COOLOFF_TIME.total_seconds() / 60))
+    message = _(
+        "Too many failed logins for this account or from this device. Try again in %(minutes)d minutes."
+    ) % {"minutes": minutes}
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = render(request, "registration/locked_out.html", {"message": message}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response

@@ -42,6 +42,7 @@ from portal.models import (
     MeetingFormat,
     MeetingRole,
 )
+from portal.spreadsheets import xlsx_row
 
 MAX_BYTES = 5 * 1024 * 1024
 # Reading budget per upload (see parse_upload): a full batch of 1,000 entries reads in well under
@@ -179,7 +180,7 @@ def _reference_sheet(book, title, headers, rows):
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="E8F0EC")
     for row in rows:
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     sheet.column_dimensions["A"].width = 36
     for letter in "BCD"[: len(headers) - 1]:
         sheet.column_dimensions[letter].width = 20

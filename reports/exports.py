@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 
 from portal import policy
 from portal.models import Role
+from portal.spreadsheets import csv_value, xlsx_row
 from reports import protection, stats, subjects
 from reports.api.views import parse_period
 from reports.rollup import KINDS
@@ -150,9 +151,9 @@ class _Echo:
 def stream_csv(header, rows: Iterable[list]) -> Iterator[str]:
     """UTF-8 with a BOM so Excel on Chinese Windows opens it without mojibake."""
     writer = csv.writer(_Echo())
-    yield codecs.BOM_UTF8.decode("utf-8") + writer.writerow(header)
+    yield codecs.BOM_UTF8.decode("utf-8") + writer.writerow([csv_value(v) for v in header])
     for row in rows:
-        yield writer.writerow(["" if v is None else v for v in row])
+        yield writer.writerow(["" if v is None else csv_value(v) for v in row])
 
 
 def stream_json(meta: dict, header, rows: Iterable[list]) -> Iterator[str]:
@@ -167,11 +168,11 @@ def xlsx_file(title: str, header, rows: Iterable[list]):
     empty cells are not written (the note row is one cell)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    sheet.append(header)
+    sheet.append(xlsx_row(sheet, header))
     for row in rows:
         while row and row[-1] is None:
             row = row[:-1]
-        sheet.append(row)
+        sheet.append(xlsx_row(sheet, row))
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it after streaming
     workbook.save(handle)
     handle.seek(0)

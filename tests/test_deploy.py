@@ -7,12 +7,16 @@ health checks.
 """
 
 import importlib
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import redis
 import yaml
 from celery.app.utils import find_app
 from django.core.management import get_commands
@@ -54,7 +58,7 @@ def command_of(service) -> list[str]:
 
 def settings_variables() -> set[str]:
     source = (ROOT / "portal" / "settings.py").read_text()
-    return set(re.findall(r"(?:env_(?:str|bool|int|float|list)|_secret)\(\s*\"([A-Z0-9_]+)\"", source))
+    return set(re.findall(r"(?:env_(?:str|bool|int|float|list|choice)|_secret)\(\s*\"([A-Z0-9_]+)\"", source))
 
 
 def test_it_runs_the_production_services(services):
@@ -194,3 +198,27 @@ def test_the_image_runs_as_a_non_root_user_and_serves_with_gunicorn(services):
 def test_dockerignore_keeps_local_state_out():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", "var", "staticfiles"} <= set(ignored)
+
+
+def test_ci_run_empties_its_redis_db_before_and_after_the_tests():
+    script = (ROOT / ".ci" / "run").read_text()
+    cleanup = script[script.index("cleanup() {") : script.index("trap cleanup EXIT")]
+    assert "flush_redis" in cleanup
+    after_trap = script[script.index("trap cleanup EXIT") :]
+    assert after_trap.index("flush_redis") < after_trap.index("make test")
+    assert ".flushdb()" in (ROOT / "scripts" / "flush_redis_db.py").read_text()  # its db only, never FLUSHALL
+
+
+def test_the_flush_script_empties_the_db_redis_url_names(need_redis):
+    url = os.environ["REDIS_URL"]
+    server = redis.Redis.from_url(url)
+    server.set("burden-test-left-behind", "1")
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "flush_redis_db.py")],
+        env={**os.environ, "REDIS_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    assert server.get("burden-test-left-behind") is None

@@ -119,3 +119,106 @@ def test_a_damaged_xlsx_is_rejected_with_a_message(w):
     assert answer.status_code in (200, 400)
     assert "XLSX" in answer.content.decode()
     assert not Entry.objects.exists()
+
+
+# ---------------------------------------------------------------------------- nesting, NUL, size
+
+
+def deep_json(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize("levels", [1000, 100_000, 17])
+def test_json_nested_too_deep_is_400_even_before_login(w, levels):
+    body = '{"username": "alice", "password": ' + deep_json(levels) + "}"
+    answer = Client().post("/api/v1/auth/token/", body, content_type="application/json")
+    assert answer.status_code == 400
+    assert "16" in answer.json()["detail"]
+
+
+def test_json_nested_too_deep_is_400_for_a_cadre_and_changes_nothing(w):
+    body = '{"entries": [' + deep_json(1000) + "]}"
+    answer = client_for(w.cadre).post("/api/v1/entries/bulk/", body, content_type="application/json")
+    assert answer.status_code == 400
+    assert "detail" in answer.json()
+    assert not Entry.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/stats/counties/3308%0002/weeks/",
+        "/api/v1/stats/counties/330802/departments/?period=2026-Q4%00",
+        "/api/v1/stats/counties/330802/weeks/?per%00iod=2026-Q4",
+        "/api/v1/weeks/2026-W47%00/",
+    ],
+)
+def test_a_nul_in_an_api_path_or_query_is_a_json_400(w, url):
+    answer = client_for(w.county_reviewer).get(url)
+    assert answer.status_code == 400
+    assert "NUL" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/reports/counties/3308%0002/", "/reports/counties/330802/?period=2026%00", "/weeks/2026-W47/?x=%00"],
+)
+def test_a_nul_in_a_page_address_is_a_400_page(w, url):
+    answer = browser(w.county_reviewer).get(url)
+    assert answer.status_code == 400
+    assert answer["Content-Type"].startswith("text/html")
+    assert "NUL" in answer.content.decode()
+
+
+def test_a_nul_in_a_form_field_is_a_400_and_changes_nothing(w):
+    answer = Client().post("/login/", {"username": "ali\x00ce", "password": "x"})
+    assert answer.status_code == 400
+    assert "username" in answer.content.decode()
+    data = {
+        "occurred_on": "2026-11-20",
+        "title": "会\x00议",
+        "hours": "1",
+        "departments": [str(w.dept_city.pk)],
+    }
+    answer = browser(w.cadre).post("/weeks/2026-W47/add/meeting/", data)
+    assert answer.status_code == 400
+    assert not Entry.objects.exists()
+
+
+def test_a_nul_in_a_cookie_is_a_400(w):
+    client = Client()
+    client.cookies["sessionid"] = "abcdefgh\x00ijk"
+    assert client.get("/").status_code == 400
+
+
+@pytest.mark.parametrize("body", [{"title": "会\x00议"}, {"ti\x00tle": "x"}])
+def test_a_nul_in_a_json_string_or_key_is_a_json_400(w, body):
+    data = {**w.entry_data(), **body}
+    answer = client_for(w.cadre).post("/api/v1/entries/", data, format="json")
+    assert answer.status_code == 400
+    assert "NUL" in json.dumps(answer.json(), ensure_ascii=False)
+    assert not Entry.objects.exists()
+
+
+def test_a_nul_in_a_bulk_entry_is_reported_where_field_errors_are(w):
+    rows = [w.entry_data(), w.entry_data(title="会\x00议")]
+    answer = client_for(w.cadre).post("/api/v1/entries/bulk/", {"entries": rows}, format="json")
+    assert answer.status_code == 400
+    assert list(answer.json()["entries"]["1"]) == ["title"]
+    assert not Entry.objects.exists()
+
+
+def test_a_nul_in_the_token_login_is_a_400(w):
+    data = {"username": "ali\x00ce", "password": "x"}
+    answer = Client().post("/api/v1/auth/token/", data, content_type="application/json")
+    assert answer.status_code == 400
+    assert "username" in answer.json()
+
+
+def test_an_api_body_over_the_limit_is_a_json_413(w, settings):
+    body = json.dumps({"entries": [w.entry_data(title="x" * 1000)] * 3000})
+    assert len(body) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    answer = client_for(w.cadre).post("/api/v1/entries/bulk/", body, content_type="application/json")
+    assert answer.status_code == 413
+    assert str(settings.DATA_UPLOAD_MAX_MEMORY_SIZE) in answer.json()["detail"]
+    assert not Entry.objects.exists()

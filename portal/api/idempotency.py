@@ -4,14 +4,22 @@ A key is claimed by inserting its IdempotencyRecord in a transaction of its own:
 (user, key) constraint lets exactly one of several concurrent duplicates through, and the others
 see the committed claim at once instead of waiting on it. The request's writes and the stored
 answer are then committed together, so a crash leaves either both or neither: a claim without an
-answer and without writes can safely be taken over once it is stale.
+answer and without writes can safely be taken over.
+
+Telling a request still running from one that died: the running request holds its claim's row
+lock (SELECT ... FOR UPDATE) in the transaction that does its work. PostgreSQL drops that lock the
+moment the transaction ends, and a worker killed mid-request takes its connection, and so its
+transaction, with it. So a claim nobody holds is abandoned as soon as it is older than CLAIM_GRACE
+(the instant between committing the claim and taking the lock); a held one answers 409 for as
+long as its request runs. Without row locks (SQLite, the embedded development database) a claim is
+abandoned once older than LEASE.
 """
 
 import datetime as dt
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
@@ -23,9 +31,11 @@ HEADER = "Idempotency-Key"
 KEY_MAX = 255
 # Keys are kept at least this long (DESIGN.md: at least 7 days).
 KEEP = dt.timedelta(days=7)
-# A claim still unanswered after this long belongs to a request that died (gunicorn kills a
-# worker after 30 s); its transaction rolled back, so another request may take the key over.
-STALE = dt.timedelta(minutes=5)
+# PostgreSQL: an unlocked claim at least this old was left by a request that died.
+CLAIM_GRACE = dt.timedelta(seconds=10)
+# Without row locks: a claim unanswered this long belongs to a request that died (gunicorn kills
+# a worker after 30 s).
+LEASE = dt.timedelta(seconds=60)
 
 
 def _error(status, message):
@@ -66,17 +76,49 @@ def _claim(user, key, method, path, digest):
         return None, _error(422, _("This Idempotency-Key was already used with a different request."))
     if record.completed_at is not None:
         return None, _replay(record)
-    # Take a stale claim over with a conditional UPDATE: if its request is in fact still
-    # committing, the UPDATE waits for it and then matches nothing.
-    taken = IdempotencyRecord.objects.filter(
-        pk=record.pk, completed_at__isnull=True, created_at__lt=timezone.now() - STALE
-    ).update(created_at=timezone.now())
-    if taken:
+    if _take_over(record):
         return record, None
     record.refresh_from_db()
     if record.completed_at is not None:
         return None, _replay(record)
-    return None, _error(409, _("A request with this Idempotency-Key is still being processed; retry later."))
+    return None, _in_flight()
+
+
+def _in_flight() -> Response:
+    return _error(409, _("A request with this Idempotency-Key is still being processed; retry later."))
+
+
+def _take_over(record) -> bool:
+    """Make an abandoned, unanswered claim ours (a new created_at marks it); False if its request
+    may still be running."""
+    now = timezone.now()
+    if not connection.features.has_select_for_update_skip_locked:
+        taken = IdempotencyRecord.objects.filter(
+            pk=record.pk, completed_at__isnull=True, created_at__lt=now - LEASE
+        ).update(created_at=now)
+        record.created_at = now
+        return bool(taken)
+    with transaction.atomic():
+        # Skips the row if a running request holds it; otherwise locks it until this commits.
+        free = (
+            IdempotencyRecord.objects.select_for_update(skip_locked=True)
+            .filter(pk=record.pk, completed_at__isnull=True, created_at__lt=now - CLAIM_GRACE)
+            .values_list("pk", flat=True)
+        )
+        if not list(free):
+            return False
+        IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=now)
+    record.created_at = now
+    return True
+
+
+def _hold(record) -> bool:
+    """Lock our claim for the rest of the request's transaction; False if, while this request
+    was slow to get here, another took the claim over as abandoned."""
+    held = IdempotencyRecord.objects.select_for_update().filter(
+        pk=record.pk, created_at=record.created_at, completed_at__isnull=True
+    )
+    return bool(list(held.values_list("pk", flat=True)))
 
 
 def idempotent(view, request, handler) -> Response:
@@ -94,6 +136,8 @@ def idempotent(view, request, handler) -> Response:
         return answer
     try:
         with transaction.atomic():
+            if not _hold(record):
+                return _in_flight()
             try:
                 response = handler()
             except Exception as exc:

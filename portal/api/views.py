@@ -15,7 +15,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -24,6 +23,7 @@ from rest_framework.views import APIView
 from portal import services, weeks
 from portal.api import idempotency
 from portal.api.pagination import StrictLimitOffsetPagination
+from portal.api.parsers import SafeJSONParser
 from portal.api.permissions import IsCadre
 from portal.api.serializers import (
     MAX_ID,
@@ -77,7 +77,7 @@ class TokenView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "login"
 
@@ -90,7 +90,8 @@ class TokenView(APIView):
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = authenticate(
-            request,
+            # django-axes marks the lockout on the Django request, where its middleware finds it.
+            request._request,
             username=serializer.validated_data["username"],
             password=serializer.validated_data["password"],
         )
@@ -186,7 +187,7 @@ class EntryViewSet(
     """A cadre's own entries. Another cadre's entry is 404: its existence is not revealed."""
 
     permission_classes = [IsAuthenticated, IsCadre]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     serializer_class = EntrySerializer
     filterset_class = EntryFilterSet
     pagination_class = StrictLimitOffsetPagination
@@ -293,7 +294,7 @@ _WEEK = OpenApiParameter(
 
 class _WeekView(APIView):
     permission_classes = [IsAuthenticated, IsCadre]
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
 
     def _week(self, week):
         if not weeks.is_week(week):

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from portal.api.idempotency import fingerprint, purge_expired
 from portal.models import Entry, IdempotencyRecord
 from tests.api.conftest import client_for
-from tests.conftest import World
+from tests.conftest import World, on_postgres
 
 BULK = "/api/v1/entries/bulk/"
 ENTRIES = "/api/v1/entries/"
@@ -195,3 +195,56 @@ def test_beat_purges_expired_records_daily(w, cadre_api):
     IdempotencyRecord.objects.update(created_at=timezone.now() - dt.timedelta(days=8))
     assert purge_idempotency_records.apply().get() == 1
     assert not IdempotencyRecord.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_held_by_a_live_request_is_409_and_free_once_its_connection_dies(need_postgres):
+    import psycopg2
+
+    from tests.reports import processes
+
+    w = World()
+    cadre_api = client_for(w.cadre)
+    body = bulk_body(w)
+    # Another worker's request: its claim committed an hour ago, and its transaction still holds
+    # the claim's row lock (a request that runs that long is unusual, but it is running).
+    table = IdempotencyRecord._meta.db_table
+    other = psycopg2.connect(processes.test_database_url())
+    with other.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, key, method, path, fingerprint, created_at)"
+            " VALUES (%s, 'crash', 'POST', %s, %s, now() - interval '1 hour') RETURNING id",
+            [w.cadre.pk, BULK, fingerprint("POST", BULK, body)],
+        )
+        (record_id,) = cursor.fetchone()
+        other.commit()
+        cursor.execute(
+            f"SELECT id FROM {IdempotencyRecord._meta.db_table} WHERE id = %s FOR UPDATE", [record_id]
+        )
+        answer = cadre_api.post(BULK, body, format="json", HTTP_IDEMPOTENCY_KEY="crash")
+        assert answer.status_code == 409
+        assert not Entry.objects.exists()
+    # The worker is killed: its connection closes, its transaction and lock are gone.
+    other.close()
+    answer = cadre_api.post(BULK, body, format="json", HTTP_IDEMPOTENCY_KEY="crash")
+    assert answer.status_code == 201
+    assert Entry.objects.count() == 3
+    replay = cadre_api.post(BULK, body, format="json", HTTP_IDEMPOTENCY_KEY="crash")
+    assert (replay.status_code, replay["Idempotent-Replayed"]) == (201, "true")
+
+
+def test_an_unheld_claim_is_taken_over_within_seconds_not_minutes(w, cadre_api):
+    from portal.api import idempotency
+
+    body = bulk_body(w)
+    record = IdempotencyRecord.objects.create(
+        user=w.cadre, key="dead", method="POST", path=BULK, fingerprint=fingerprint("POST", BULK, body)
+    )
+    # Without row locks (SQLite) the lease decides; with them, the short grace.
+    wait = idempotency.LEASE if not on_postgres() else idempotency.CLAIM_GRACE
+    assert wait <= dt.timedelta(minutes=1)
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        created_at=timezone.now() - wait - dt.timedelta(seconds=1)
+    )
+    answer = cadre_api.post(BULK, body, format="json", HTTP_IDEMPOTENCY_KEY="dead")
+    assert answer.status_code == 201

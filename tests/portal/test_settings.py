@@ -31,6 +31,13 @@ SETTING_VARS = [
     "LOGIN_THROTTLE_RATE",
     "SECURE_COOKIES",
     "LOG_LEVEL",
+    "TRUSTED_PROXIES",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_COOLOFF_MINUTES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
 ]
 # Print what the rest of the tests check, after Django has loaded the settings.
 PROBE = """
@@ -45,6 +52,12 @@ print(json.dumps({
     "broker": s.CELERY_BROKER_URL, "eager": s.CELERY_TASK_ALWAYS_EAGER,
     "cache": s.CACHES["default"]["BACKEND"], "language": s.LANGUAGE_CODE,
     "languages": [code for code, _ in s.LANGUAGES], "tz": s.TIME_ZONE,
+    "options": db.get("OPTIONS"), "sessions": s.SESSION_ENGINE,
+    "https": [s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+              s.SECURE_HSTS_PRELOAD, getattr(s, "SECURE_PROXY_SSL_HEADER", None)],
+    "proxies": [s.TRUSTED_PROXIES, s.REST_FRAMEWORK["NUM_PROXIES"]],
+    "lockout": [s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME.total_seconds()],
+    "log_level": s.LOGGING["root"]["level"],
 }))
 """
 
@@ -87,6 +100,11 @@ GOOD = {
         ("DATABASE_URL", "postgres://postgres@127.0.0.1:port/burden"),
         ("REDIS_URL", "http://x"),
         ("REDIS_URL", "redis://127.0.0.1:port/0"),
+        ("LOG_LEVEL", "verbose"),
+        ("TRUSTED_PROXIES", "-1"),
+        ("SECURE_HSTS_SECONDS", "a year"),
+        ("SECURE_SSL_REDIRECT", "sometimes"),
+        ("LOGIN_FAILURE_LIMIT", "0"),
     ],
 )
 def test_it_refuses_a_bad_value(variable, value):
@@ -149,7 +167,58 @@ def test_a_production_configuration_starts():
     assert loaded["min_group"] == 7
     assert loaded["broker"] == "redis://cache.example:6379/2"
     assert loaded["eager"] is False
-    assert loaded["cache"] == "django.core.cache.backends.redis.RedisCache"
+    # Redis errors are cache misses, and sessions never depend on Redis.
+    assert loaded["cache"] == "portal.cache.ForgivingRedisCache"
+    assert loaded["sessions"] == "django.contrib.sessions.backends.db"
+    assert not loaded["options"]
+    # HTTPS settings are off unless asked for; X-Forwarded-For is not believed.
+    assert loaded["https"] == [False, 0, False, False, None]
+    assert loaded["proxies"] == [0, 0]
+    assert loaded["lockout"] == [10, 900]
+
+
+def test_https_proxies_lockouts_and_log_level_are_set_by_environment():
+    result = start(
+        **GOOD,
+        SECURE_SSL_REDIRECT="1",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
+        SECURE_HSTS_PRELOAD="yes",
+        TRUSTED_PROXIES="1",
+        LOGIN_FAILURE_LIMIT="5",
+        LOGIN_COOLOFF_MINUTES="30",
+        LOG_LEVEL="warning",
+    )
+    assert result.returncode == 0, result.stderr
+    loaded = json.loads(result.stdout)
+    assert loaded["https"] == [True, 31536000, True, True, ["HTTP_X_FORWARDED_PROTO", "https"]]
+    assert loaded["proxies"] == [1, 1]
+    assert loaded["lockout"] == [5, 1800]
+    assert loaded["log_level"] == "WARNING"
+
+
+def test_database_url_parameters_reach_the_connection_options():
+    url = "postgres://burden@db.example:5432/burden?sslmode=require&connect_timeout=5"
+    result = start(**{**GOOD, "DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["options"] == {"sslmode": "require", "connect_timeout": "5"}
+
+
+def test_each_4xx_is_logged_once_with_debug_on():
+    probe = (
+        "import django; django.setup(); from django.test import Client; "
+        "Client().get('/api/v1/no-such-thing/'); Client().get('/api/v1/stats/counties/x/weeks/')"
+    )
+    clean = {key: value for key, value in os.environ.items() if key not in SETTING_VARS}
+    clean.update(
+        {**GOOD, "DJANGO_SETTINGS_MODULE": "portal.settings", "DEBUG": "1", "ALLOWED_HOSTS": "testserver"}
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Not Found: /api/v1/no-such-thing/") == 1, result.stderr
+    assert result.stderr.count("/api/v1/stats/counties/x/weeks/") == 1, result.stderr
 
 
 def test_with_no_settings_it_runs_embedded():
@@ -224,7 +293,14 @@ def test_parse_database_url():
         "PORT": "6543",
     }
     assert parse_database_url("postgres://postgres@127.0.0.1/burden")["PORT"] == ""
-    for bad in ["mysql://h/db", "sqlite:///rel.db", "postgres://h/", "postgres:///db", "postgres://h:x/db"]:
+    assert parse_database_url("postgres://h/db?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem")[
+        "OPTIONS"
+    ] == {
+        "sslmode": "verify-full",
+        "sslrootcert": "/etc/ca.pem",
+    }
+    bad_urls = ["mysql://h/db", "sqlite:///rel.db", "postgres://h/", "postgres:///db", "postgres://h:x/db"]
+    for bad in [*bad_urls, "postgres://h/db?sslmode"]:
         with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
             parse_database_url(bad)
 

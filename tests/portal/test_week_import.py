@@ -566,3 +566,12 @@ def test_the_template_lists_the_counties_reference_items_with_strict_drop_downs(
     notes = {row[0]: row[1] for row in book["说明"].iter_rows(values_only=True)}
     assert "联合发起部门" in notes and "顿号" in notes["联合发起部门"]
     assert "重复导入" in notes
+
+
+def test_a_formula_looking_department_name_is_text_in_the_template(cadre_client, world):
+    world.dept_city.name = '=HYPERLINK("http://x","y")'
+    world.dept_city.save()
+    response = cadre_client.get(reverse("import_template", kwargs={"fmt": "xlsx"}))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["部门"]
+    (cell,) = [c for row in sheet.iter_rows() for c in row if c.value == world.dept_city.name]
+    assert cell.data_type == "s"  # the drop-down offers the exact name, and it runs nothing

@@ -244,3 +244,30 @@ def test_a_client_asking_for_csv_gets_csv(world, frozen):
     answer = client.get(url("county-departments", "csv"), HTTP_ACCEPT="text/csv")
     assert answer.status_code == 200
     assert body(answer).decode("utf-8").splitlines()[0].startswith("\ufeffdepartment_id,")
+
+
+FORMULAS = ['=HYPERLINK("http://x","y")', "+1+1", "-2+3", "@SUM(A1:A9)", "\tcmd", "\rcmd"]
+
+
+@pytest.mark.parametrize("name", FORMULAS)
+def test_a_formula_looking_name_is_inert_text_in_csv_and_xlsx(closed, name):
+    w = closed
+    w.dept_city.name = name
+    w.dept_city.save()
+    client = client_for(w.county_reviewer)
+    rows = _csv_rows(client.get(url("county-departments", "csv", period="2026-Q4")))
+    (row,) = [r for r in rows if r[0] == str(w.dept_city.pk)]
+    # The quote makes a spreadsheet show the text; the figures beside it stay plain numbers.
+    assert "'" + name in row
+    assert name not in row
+    figures = [cell for cell in row if cell and cell[0].isdigit()]
+    assert figures and all(float(cell) >= 0 for cell in figures)
+
+    sheet = load_workbook(
+        io.BytesIO(body(client.get(url("county-departments", "xlsx", period="2026-Q4"))))
+    ).active
+    # XML reads a carriage return back as a line feed.
+    (cell,) = [c for row in sheet.iter_rows() for c in row if c.value == name.replace("\r", "\n")]
+    assert cell.data_type == "s"  # text, not "f" (a formula)
+    numbers = [c for c in sheet[cell.row] if type(c.value) in (int, float)]
+    assert numbers and all(c.data_type == "n" for c in numbers)
