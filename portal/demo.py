@@ -301,7 +301,8 @@ APPS = [
     ),
 ]
 
-# Ids of the smallest townships: they stay under the minimum group so suppression has work.
+# Slot of the smallest townships: they stay under the minimum group, so the protection rules
+# (reports.protection, rule 1) have cells to withhold.
 _SMALL_SLOT = "202"
 
 

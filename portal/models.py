@@ -253,10 +253,6 @@ class User(AbstractUser):
         super().clean()
         _check_reference(self)
 
-    @property
-    def is_cadre(self):
-        return self.role == Role.CADRE
-
 
 class ResetStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -310,12 +306,6 @@ class LogStatus(models.TextChoices):
 class WeeklyLogQuerySet(models.QuerySet):
     def submitted(self):
         return self.filter(status=LogStatus.SUBMITTED)
-
-    def for_county(self, county):
-        return self.filter(county=county)
-
-    def in_weeks(self, weeks):
-        return self.filter(week__in=list(weeks))
 
 
 class WeeklyLog(models.Model):
@@ -404,7 +394,7 @@ class AppAction(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# Kind-specific fields: (name, required-for-kind enum or "bool"/"int"/"fk"/"m2m").
+# Kind-specific fields, by kind (DESIGN.md "Domain" table).
 KIND_FIELDS = {
     Kind.MEETING: ["meeting_format", "meeting_role", "relayed", "repeat_topic"],
     Kind.DOCUMENT: ["doc_channel", "pages", "report_back"],
@@ -439,14 +429,8 @@ def _enum_or_null(field, choices):
 
 
 class EntryQuerySet(models.QuerySet):
-    def submitted(self):
-        return self.filter(log__status=LogStatus.SUBMITTED)
-
     def for_cadre(self, cadre):
         return self.filter(log__cadre=cadre)
-
-    def for_county(self, county):
-        return self.filter(log__county=county)
 
     def in_weeks(self, weeks):
         return self.filter(log__week__in=list(weeks))

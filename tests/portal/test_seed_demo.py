@@ -283,10 +283,6 @@ def check_bulk(n, week):
     assert EntryDepartment.objects.count() > n
 
 
-def seed_reference_only():
-    demo.load_province(demo.build_province(demo.SCALES["small"]), demo.DEFAULT_PASSWORD)
-
-
 def test_entries_n_adds_exactly_n_entries(frozen):
     # bulk_create on SQLite, COPY on PostgreSQL.
     output = run("--scale", "small", "--entries", "1234", "--week", "2026-W46", "--cadres", "150")
