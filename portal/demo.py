@@ -855,8 +855,8 @@ def seed(*, seed: int = DEFAULT_SEED, password: str = DEFAULT_PASSWORD, scale: s
     users = User.objects.in_bulk([c.username for c in province.cadres], field_name="username")
     done = set(WeeklyLog.objects.filter(week__in=week_labels).values_list("cadre__username", "week"))
     today, current = weeks.today(), weeks.current_week()
-    # One transaction for the whole province: all or nothing, and one disk sync on SQLite.
-    # One transaction: the services announce each county-week once, at its commit.
+    # One transaction for the whole province: all or nothing, one disk sync on SQLite, and the
+    # services announce each county-week once, at its commit.
     with transaction.atomic():
         for cadre in province.cadres:
             user = users[cadre.username]
