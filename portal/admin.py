@@ -5,8 +5,9 @@ behind any report (DESIGN.md roles table), and entries are written only through 
 Administrators never see or set a password and cannot act as anyone (reporter protection, rule 4):
 accounts get one-time resets through portal.accounts, whose codes are shown once. Their changes to
 accounts and reference data are in the audit log (portal/audit.py), shown here read-only.
-The forms check the same tree and role rules as the CSV import, so a bad edit is a form error
-rather than a database error.
+The rules of the region tree, departments, apps and accounts' units are portal.reference's, asked
+by the models' clean(): every form here refuses, field by field and with the same message, what
+the CSV import refuses, so a bad edit is a form error rather than a broken tree or a 500.
 """
 
 from auditlog.admin import LogEntryAdmin as AuditlogEntryAdmin
@@ -25,18 +26,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken import admin as authtoken_admin
 
-from portal import accounts
-from portal.models import (
-    PARENT_LEVEL,
-    ROLE_REGION_LEVELS,
-    App,
-    DataItem,
-    Department,
-    Region,
-    RegionLevel,
-    Role,
-    User,
-)
+from portal import accounts, reference
+from portal.models import App, DataItem, Department, Region, User
 
 # rest_framework.authtoken registers an admin listing every API token: its keys would let an
 # administrator act as any account holder through the API, and its creation times tell when each
@@ -49,33 +40,9 @@ admin.site.site_title = _("Burden portal administration")
 admin.site.index_title = _("Reference data and accounts")
 
 
-class RegionForm(forms.ModelForm):
-    class Meta:
-        model = Region
-        fields = ["code", "name", "level", "parent"]
-
-    def clean(self):
-        data = super().clean()
-        level, parent = data.get("level"), data.get("parent")
-        if not level:
-            return data
-        expected = PARENT_LEVEL[RegionLevel(level)]
-        if expected is None and parent is not None:
-            self.add_error("parent", _("A province has no parent."))
-        elif expected is not None and parent is None:
-            self.add_error("parent", _("Choose the parent region (one level up)."))
-        elif expected is not None and parent.level != expected:
-            self.add_error(
-                "parent",
-                _("The parent of a %(level)s must be a %(expected)s.")
-                % {"level": RegionLevel(level).label, "expected": expected.label},
-            )
-        return data
-
-
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
-    form = RegionForm
+    fields = ["code", "name", "level", "parent"]
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -83,25 +50,9 @@ class RegionAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
 
 
-class DepartmentForm(forms.ModelForm):
-    class Meta:
-        model = Department
-        fields = ["code", "name", "level", "parent", "region"]
-
-    def clean_parent(self):
-        parent = self.cleaned_data.get("parent")
-        node = parent
-        # Walk up from the chosen parent: meeting this department again would make a loop.
-        while node is not None and self.instance.pk is not None:
-            if node.pk == self.instance.pk:
-                raise forms.ValidationError(_("A department cannot be placed under itself or its divisions."))
-            node = node.parent
-        return parent
-
-
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    form = DepartmentForm
+    fields = ["code", "name", "level", "parent", "region"]
     list_display = ["code", "name", "level", "parent", "region"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -124,26 +75,7 @@ class DataItemAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
-class _RoleUnitMixin:
-    """The unit must fit the role, as in the roles table (and as import_users checks)."""
-
-    def clean(self):
-        data = super().clean()
-        role, region, department = data.get("role"), data.get("region"), data.get("department")
-        if not role:
-            return data
-        allowed = ROLE_REGION_LEVELS[Role(role)]
-        if allowed is not None and (region is None or region.level not in allowed):
-            levels = " / ".join(str(RegionLevel(level).label) for level in sorted(allowed))
-            self.add_error("region", _("This role needs a region of level: %(levels)s.") % {"levels": levels})
-        if role == Role.DEPARTMENT_VIEWER and department is None:
-            self.add_error("department", _("A department viewer needs a department."))
-        elif role != Role.DEPARTMENT_VIEWER and department is not None:
-            self.add_error("department", _("Only department viewers belong to a department."))
-        return data
-
-
-class UserAdminChangeForm(_RoleUnitMixin, forms.ModelForm):
+class UserAdminChangeForm(forms.ModelForm):
     """No password field of any kind, not even the read-only hash: administrators neither see nor
     set passwords (DESIGN.md reporter protection, rule 4); they issue one-time resets."""
 
@@ -153,7 +85,7 @@ class UserAdminChangeForm(_RoleUnitMixin, forms.ModelForm):
         field_classes = {"username": UsernameField}
 
 
-class UserAdminCreationForm(_RoleUnitMixin, forms.ModelForm):
+class UserAdminCreationForm(forms.ModelForm):
     """A new account gets no password: saving issues its first one-time reset."""
 
     class Meta:
@@ -207,7 +139,7 @@ class UserAdmin(BaseUserAdmin):
         return HttpResponseRedirect(reverse("admin:portal_user_change", args=[id]))
 
     def save_model(self, request, obj, form, change):
-        obj.is_staff = obj.is_superuser = obj.role == Role.ADMIN
+        reference.give_role_rights(obj)
         if change:
             super().save_model(request, obj, form, change)
         else:

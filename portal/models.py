@@ -1,7 +1,9 @@
 """The filing domain: reference data, accounts, weekly logs and entries.
 
 The database enforces what it can (CHECK constraints, uniqueness); rules that need other rows or
-today's date (daily hours, no future dates) live in portal.services, the only writer of entries.
+today's date (daily hours, no future dates) live in portal.services, the only writer of entries,
+and the rules of reference data and accounts' units in portal.reference, which the clean() of
+those models asks (so the admin's forms check them).
 """
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -11,22 +13,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+def _check_reference(instance):
+    # portal.reference reads these models, so it is imported when first needed.
+    from portal import reference
+
+    reference.clean(instance)
+
+
 class RegionLevel(models.TextChoices):
     PROVINCE = "province", _("Province")
     CITY = "city", _("City")
     COUNTY = "county", _("County")
     TOWNSHIP = "township", _("Township")
     VILLAGE = "village", _("Village")
-
-
-# The level a region's parent must have.
-PARENT_LEVEL = {
-    RegionLevel.PROVINCE: None,
-    RegionLevel.CITY: RegionLevel.PROVINCE,
-    RegionLevel.COUNTY: RegionLevel.CITY,
-    RegionLevel.TOWNSHIP: RegionLevel.COUNTY,
-    RegionLevel.VILLAGE: RegionLevel.TOWNSHIP,
-}
 
 
 class RegionQuerySet(models.QuerySet):
@@ -73,6 +72,10 @@ class Region(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def clean(self):
+        super().clean()
+        _check_reference(self)
 
     def ancestor(self, level):
         """This region or the ancestor of the given level, or None."""
@@ -137,6 +140,10 @@ class Department(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        super().clean()
+        _check_reference(self)
+
 
 class App(models.Model):
     """A government app, platform or chat work group that demands work."""
@@ -157,6 +164,10 @@ class App(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        _check_reference(self)
 
 
 class DataItem(models.Model):
@@ -180,16 +191,6 @@ class Role(models.TextChoices):
     REGION_REVIEWER = "region_reviewer", _("Region reviewer")
     DEPARTMENT_VIEWER = "department_viewer", _("Department viewer")
     ADMIN = "admin", _("Administrator")
-
-
-# The region levels each role's unit may have (DESIGN.md roles table).
-ROLE_REGION_LEVELS = {
-    Role.CADRE: {RegionLevel.TOWNSHIP, RegionLevel.VILLAGE},
-    Role.COUNTY_REVIEWER: {RegionLevel.COUNTY},
-    Role.REGION_REVIEWER: {RegionLevel.CITY, RegionLevel.PROVINCE},
-    Role.DEPARTMENT_VIEWER: None,  # any region, or none
-    Role.ADMIN: None,
-}
 
 
 class PortalUserManager(UserManager):
@@ -248,9 +249,9 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
-    @property
-    def is_cadre(self):
-        return self.role == Role.CADRE
+    def clean(self):
+        super().clean()
+        _check_reference(self)
 
 
 class ResetStatus(models.TextChoices):
@@ -305,12 +306,6 @@ class LogStatus(models.TextChoices):
 class WeeklyLogQuerySet(models.QuerySet):
     def submitted(self):
         return self.filter(status=LogStatus.SUBMITTED)
-
-    def for_county(self, county):
-        return self.filter(county=county)
-
-    def in_weeks(self, weeks):
-        return self.filter(week__in=list(weeks))
 
 
 class WeeklyLog(models.Model):
@@ -399,7 +394,7 @@ class AppAction(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-# Kind-specific fields: (name, required-for-kind enum or "bool"/"int"/"fk"/"m2m").
+# Kind-specific fields, by kind (DESIGN.md "Domain" table).
 KIND_FIELDS = {
     Kind.MEETING: ["meeting_format", "meeting_role", "relayed", "repeat_topic"],
     Kind.DOCUMENT: ["doc_channel", "pages", "report_back"],
@@ -434,14 +429,8 @@ def _enum_or_null(field, choices):
 
 
 class EntryQuerySet(models.QuerySet):
-    def submitted(self):
-        return self.filter(log__status=LogStatus.SUBMITTED)
-
     def for_cadre(self, cadre):
         return self.filter(log__cadre=cadre)
-
-    def for_county(self, county):
-        return self.filter(log__county=county)
 
     def in_weeks(self, weeks):
         return self.filter(log__week__in=list(weeks))

@@ -622,11 +622,6 @@ def import_pending(cadre, pending: "Pending", on_existing=None) -> services.Impo
         raise ImportRejected([(None, m) for msgs in exc.message_dict.values() for m in msgs]) from None
 
 
-def import_rows(cadre, rows, on_existing=None) -> services.ImportResult:
-    """parse_upload's rows imported (see import_pending)."""
-    return import_pending(cadre, prepare(rows), on_existing)
-
-
 def ask(cadre, pending: "Pending") -> "Question | None":
     """The question import_pending would raise now, or None (e.g. after a refused answer)."""
     try:

@@ -128,10 +128,6 @@ class Period:
             thursday += dt.timedelta(weeks=1)
         return weeks
 
-    def weeks_until(self, week: str) -> list[str]:
-        """The bucket's weeks up to and including `week` (no future weeks)."""
-        return [w for w in self.weeks if w <= week]
-
     @property
     def year(self) -> str:
         """The year the bucket belongs to (a week's: that of its Thursday)."""

@@ -71,9 +71,6 @@ FINAL_STATES = (Status.RESOLVED, Status.UNRESOLVED, Status.CLOSED)
 
 
 class ReportQuerySet(models.QuerySet):
-    def for_county(self, county):
-        return self.filter(county=county)
-
     def followed_by(self, key: str):
         """Reports the person with this key wrote or co-signed."""
         return self.filter(Q(author_key=key) | Q(cosigns__signer_key=key)).distinct()

@@ -5,8 +5,8 @@ import datetime as dt
 from django.conf import settings
 
 
-def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in set(settings.BURDEN_HOLIDAYS)
+def _is_working_day(day: dt.date, holidays: set) -> bool:
+    return day.weekday() < 5 and day not in holidays
 
 
 def add_working_days(start: dt.date, days: int) -> dt.date:
@@ -15,7 +15,7 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
     day, left = start, days
     while left > 0:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
+        if _is_working_day(day, holidays):
             left -= 1
     return day
 
@@ -26,6 +26,6 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     count, day = 0, start
     while day < end:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5 and day not in holidays:
+        if _is_working_day(day, holidays):
             count += 1
     return count

@@ -9,7 +9,7 @@ Inputs (only submitted logs; reports.loading builds them):
 
 `rollup()` returns one DataFrame per derived table (see reports.models.DERIVED), with the models'
 column names. Shares are not computed here: numerators and denominators are stored so any period
-aggregates exactly; `shares()` turns summed rows into the served ratios.
+aggregates exactly, and reports.stats derives the served ratios from the perturbed parts.
 
 Each submitted log also gets its record key (DESIGN.md "Reporter protection", rule 2): a keyed
 hash of (cadre, week, digest of the week's measured content), so reports.protection can perturb
@@ -298,21 +298,3 @@ def rollup(
         "reporter_weeks": _with_buckets(reporters),
         "reporter_departments": _with_buckets(presence),
     }
-
-
-def _ratio(numerator, denominator):
-    numerator = np.asarray(numerator, dtype="float64")
-    denominator = np.asarray(denominator, dtype="float64")
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), np.nan)
-
-
-def shares(cells: pd.DataFrame, reporter_weeks_column: str = "reporter_weeks") -> pd.DataFrame:
-    """Add hours_per_reporter, week_share and the indicator shares to summed cells (NaN where a
-    denominator is 0). `reporter_weeks_column` holds submitted logs in each cell."""
-    out = cells.copy()
-    out["hours_per_reporter"] = _ratio(out["hours_total"], out[reporter_weeks_column])
-    out["week_share"] = out["hours_per_reporter"] / WORK_WEEK_HOURS
-    for share, (numerator, denominator) in INDICATORS.items():
-        out[share] = _ratio(out[numerator], out[denominator])
-    return out

@@ -58,9 +58,6 @@ class Reader:
             self._memo[key] = (answer.status_code, body)
         return self._memo[key]
 
-    def forget(self):
-        self._memo.clear()
-
     def post(self, path, data):
         return self.client.post(path, data, format="json")
 

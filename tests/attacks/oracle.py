@@ -56,17 +56,6 @@ def weeks_of_bucket(bucket: str, weeks: list[str]) -> list[str]:
     return [w for w in weeks if week_buckets(w)[index] == bucket]
 
 
-def iso_weeks_between(first: str, last: str) -> list[str]:
-    monday = dt.date.fromisocalendar(int(first[:4]), int(first[-2:]), 1)
-    end = dt.date.fromisocalendar(int(last[:4]), int(last[-2:]), 1)
-    out = []
-    while monday <= end:
-        year, number, _ = monday.isocalendar()
-        out.append(f"{year:04d}-W{number:02d}")
-        monday += dt.timedelta(weeks=1)
-    return out
-
-
 @dataclass
 class Structure:
     """The unit tree and the department tree (what the attacker knows too)."""

@@ -365,7 +365,7 @@ def test_user_import_is_idempotent_and_keeps_passwords_on_empty(loaded, tmp_path
     [
         ("zoe,,Z,boss,330802001,", "'boss'"),
         ("zoe,,Z,cadre,330802,", "'330802'"),  # a county is no cadre's unit
-        ("zoe,,Z,cadre,,", "cadre"),
+        ("zoe,,Z,cadre,,", "region_code"),  # a cadre needs one
         ("zoe,,Z,county_reviewer,330802001,", "'330802001'"),
         ("zoe,,Z,region_reviewer,330802,", "'330802'"),
         ("zoe,,Z,department_viewer,,", "department_code"),

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.test import Client
 
-from portal import demo, weeks
+from portal import demo, demo_bulk, weeks
 from portal.models import (
     App,
     DataItem,
@@ -285,10 +285,6 @@ def check_bulk(n, week):
     assert EntryDepartment.objects.count() > n
 
 
-def seed_reference_only():
-    demo.load_province(demo.build_province(demo.SCALES["small"]), demo.DEFAULT_PASSWORD)
-
-
 def test_entries_n_adds_exactly_n_entries(frozen):
     # bulk_create on SQLite, COPY on PostgreSQL.
     output = run("--scale", "small", "--entries", "1234", "--week", "2026-W46", "--cadres", "150")
@@ -320,7 +316,7 @@ def test_entries_n_refuses_a_future_week_and_no_entries(frozen):
 @pytest.mark.parametrize("days", [7, 1])
 def test_bulk_rows_keep_every_cadre_day_within_24_hours(days):
     # 50 entries per cadre as for a million in one week; on a Monday they all share one day.
-    frame, departments, items = demo.bulk_rows(
+    frame, departments, items = demo_bulk.bulk_rows(
         10_000,
         log_ids=list(range(1000, 1200)),
         cadre_count=200,

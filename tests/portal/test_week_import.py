@@ -41,6 +41,11 @@ def csv_file(rows, encoding="utf-8-sig", headers=HEADERS):
     return SimpleUploadedFile("week.csv", ("\r\n".join(lines) + "\r\n").encode(encoding))
 
 
+def import_rows(cadre, rows, on_existing=None):
+    """What the upload view does with parsed rows once the cadre has chosen (if asked)."""
+    return week_import.import_pending(cadre, week_import.prepare(rows), on_existing)
+
+
 def good_rows():
     return [
         {
@@ -157,7 +162,7 @@ def test_the_same_problems_in_a_csv_file(world, frozen):
     rows[1]["发起部门"] = "不存在的部门"
     rows[2]["耗时（小时）"] = "0"
     with pytest.raises(week_import.ImportRejected) as caught:
-        week_import.import_rows(world.cadre, week_import.parse_upload(csv_file(rows)))
+        import_rows(world.cadre, week_import.parse_upload(csv_file(rows)))
     assert [row for row, _message in caught.value.problems] == [2, 3, 4]
     assert not Entry.objects.exists()
 
@@ -174,7 +179,7 @@ def test_every_problem_of_a_row_and_every_rule_of_the_services_is_reported(world
     rows[3]["应用"] = "不存在的应用"
     rows[3]["数据项"] = "不存在的数据"
     with pytest.raises(week_import.ImportRejected) as caught:
-        week_import.import_rows(world.cadre, week_import.parse_upload(xlsx(rows)))
+        import_rows(world.cadre, week_import.parse_upload(xlsx(rows)))
     messages = [m for _row, m in caught.value.problems]
     assert "第 2 行，日期：日期不能晚于今天。" in messages
     assert "第 2 行，会议形式：“飞鸽传书”不是有效选项。" in messages
@@ -270,7 +275,7 @@ def test_english_field_codes_work_as_headers(world, frozen):
     rows = [{mapping[k]: v for k, v in good_rows()[1].items()}]
     rows[0]["kind"] = "document"
     rows[0]["doc_channel"] = "oral"
-    result = week_import.import_rows(world.cadre, week_import.parse_upload(xlsx(rows, headers=headers)))
+    result = import_rows(world.cadre, week_import.parse_upload(xlsx(rows, headers=headers)))
     assert [e.doc_channel for e in result.created] == ["oral"]
 
 
@@ -371,14 +376,14 @@ def test_replace_makes_the_file_the_log_of_its_weeks(cadre_client, world):
 
 def test_replace_is_all_or_nothing(world, frozen):
     rows = week_import.parse_upload(xlsx(good_rows()))
-    week_import.import_rows(world.cadre, rows)
+    import_rows(world.cadre, rows)
     before = contents(world.cadre)
     # The deletions are done when the insert fails: they must be rolled back with it.
     with (
         mock.patch.object(services, "_insert", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
     ):
-        week_import.import_rows(world.cadre, rows, "replace")
+        import_rows(world.cadre, rows, "replace")
     assert contents(world.cadre) == before
 
 
@@ -475,11 +480,11 @@ def test_an_unknown_answer_is_refused(cadre_client, world):
 
 def test_identical_rows_within_one_file_match_as_many_logged_entries(world, frozen):
     row = good_rows()[1]
-    week_import.import_rows(world.cadre, week_import.parse_upload(xlsx([row])))
+    import_rows(world.cadre, week_import.parse_upload(xlsx([row])))
     with pytest.raises(week_import.AlreadyImported) as caught:
-        week_import.import_rows(world.cadre, week_import.parse_upload(xlsx([row, row])))
+        import_rows(world.cadre, week_import.parse_upload(xlsx([row, row])))
     assert (caught.value.question.matched, caught.value.question.new) == (1, 1)
-    result = week_import.import_rows(world.cadre, week_import.parse_upload(xlsx([row, row])), "skip")
+    result = import_rows(world.cadre, week_import.parse_upload(xlsx([row, row])), "skip")
     assert (len(result.created), len(result.skipped)) == (1, 1)
     assert Entry.objects.count() == 2
 

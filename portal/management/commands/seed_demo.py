@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from portal import demo
+from portal import demo, demo_bulk
 from portal.importers import ImportFailed
 from portal.models import Region, Role
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 self._demo(options, password)
         except ImportFailed as exc:  # only if the demo itself is wrong; name every row anyway
             raise CommandError("\n".join(exc.errors)) from None
-        except demo.BulkError as exc:
+        except demo_bulk.BulkError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(_("Done in %(seconds).1f s.") % {"seconds": time.monotonic() - started})
 
@@ -79,7 +79,7 @@ class Command(BaseCommand):
     def _bulk(self, options, password):
         # The demo's cadres and townships carry the rows; load them first (an upsert, so cheap).
         demo.load_province(demo.build_province(demo.SCALES[options["scale"]]), password)
-        result = demo.generate_bulk(
+        result = demo_bulk.generate_bulk(
             options["entries"], week=options["week"], seed=options["seed"], cadres=options["cadres"]
         )
         self.stdout.write(
