@@ -59,6 +59,17 @@ def can_view_county(user, county) -> bool:
     return False
 
 
+def can_set_target(user, county) -> bool:
+    """The county target for hours per cadre per week: that county's burden-reduction office."""
+    return bool(
+        user
+        and user.is_authenticated
+        and user.role == Role.COUNTY_REVIEWER
+        and county is not None
+        and user.region_id == county.pk
+    )
+
+
 def can_compare_region(user, region) -> bool:
     """County comparison below a city or province: region reviewers within their region, admins."""
     if region.level not in (RegionLevel.CITY, RegionLevel.PROVINCE):
@@ -67,6 +78,31 @@ def can_compare_region(user, region) -> bool:
         return True
     if user.is_authenticated and user.role == Role.REGION_REVIEWER and user.region is not None:
         return region.pk == user.region.pk or Region.objects.below(user.region).filter(pk=region.pk).exists()
+    return False
+
+
+def league_region(department: Department) -> Region | None:
+    """The region whose league table ranks a department: its own region if a city or province,
+    the city above a county (a county office is ranked among its city's departments)."""
+    region = department.region
+    if region is not None and region.level == RegionLevel.COUNTY:
+        return region.parent
+    return region if region is not None and region.level in (RegionLevel.CITY, RegionLevel.PROVINCE) else None
+
+
+def can_read_league(user, region) -> bool:
+    """The annual league table: whoever may compare the region's counties, and a department
+    viewer for its department's league region and the regions above it (to see its own rank
+    among its peers; every figure there is a protected aggregate)."""
+    if can_compare_region(user, region):
+        return True
+    if not (user and user.is_authenticated and user.role == Role.DEPARTMENT_VIEWER and user.department_id):
+        return False
+    home = league_region(user.department)
+    while home is not None:
+        if home.pk == region.pk:
+            return True
+        home = home.parent
     return False
 
 

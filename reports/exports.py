@@ -15,6 +15,7 @@ column holds the note, after the total row.
 import codecs
 import csv
 import datetime as dt
+import itertools
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -22,9 +23,12 @@ from dataclasses import dataclass
 
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.permissions import IsAuthenticated
@@ -36,6 +40,7 @@ from portal.spreadsheets import csv_value, xlsx_row
 from reports import protection, stats, subjects
 from reports.api.views import parse_period
 from reports.rollup import KINDS
+from reports.templatetags.dashboards import as_of
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -55,6 +60,83 @@ _MEASURES = [
 ]
 
 
+# Column headers people read (`?header=names`, the default) and sheet names; scripts ask for the
+# field codes with `?header=codes`. Shares are formatted as percentages in Excel.
+KIND_WORDS = {
+    "meeting": gettext_lazy("meetings"),
+    "document": gettext_lazy("documents"),
+    "inspection": gettext_lazy("inspections"),
+    "app_task": gettext_lazy("app tasks"),
+}
+COLUMN_LABELS = {
+    "week": gettext_lazy("Week"),
+    "township_code": gettext_lazy("Township code"),
+    "township_name": gettext_lazy("Township"),
+    "county_code": gettext_lazy("County code"),
+    "county_name": gettext_lazy("County"),
+    "department_id": gettext_lazy("Department id"),
+    "department_code": gettext_lazy("Department code"),
+    "department_name": gettext_lazy("Department"),
+    "suppressed": gettext_lazy("Hidden (fewer than the minimum group)"),
+    "reporters": gettext_lazy("Reporting cadres"),
+    "reporter_weeks": gettext_lazy("Weekly logs"),
+    "expected_logs": gettext_lazy("Weekly logs expected"),
+    "completeness": gettext_lazy("Completeness"),
+    "entries": gettext_lazy("Items"),
+    "hours": gettext_lazy("Hours"),
+    "hours_total": gettext_lazy("Hours in all"),
+    "hours_per_reporter": gettext_lazy("Hours per cadre per week"),
+    "week_share": gettext_lazy("Share of a 40-hour week"),
+    "unnumbered_doc_share": gettext_lazy("Un-numbered notices"),
+    "relayed_meeting_share": gettext_lazy("Relayed meetings"),
+    "repeat_meeting_share": gettext_lazy("Repeated themes"),
+    "accompanying_share": gettext_lazy("Accompanying meetings"),
+    "disguised_inspection_share": gettext_lazy("Renamed inspections"),
+    "duplicate_entry_share": gettext_lazy("Duplicate data entry"),
+}
+SHEET_NAMES = {
+    "county-weeks": gettext_lazy("Weeks"),
+    "county-townships": gettext_lazy("Townships"),
+    "county-departments": gettext_lazy("Departments"),
+    "region-counties": gettext_lazy("Counties"),
+    "department-counties": gettext_lazy("Department by county"),
+}
+PERCENT_COLUMNS = {"week_share", "completeness", *stats.SHARE_FIELDS}
+# Columns that are not measures: shown in a hidden row as they are.
+_KEY_COLUMNS = {"week", "suppressed", "expected_logs"} | {
+    f"{s}_{p}" for s in ("township", "county", "department") for p in ("code", "name", "id")
+}
+
+
+def column_label(code: str) -> str:
+    """The header people read for a field code: entries_meeting -> 会议（件）, hours_meeting -> ..."""
+    for prefix, label in (
+        ("entries_", gettext_lazy("Items: %(kind)s")),
+        ("hours_", gettext_lazy("Hours: %(kind)s")),
+    ):
+        kind = code.removeprefix(prefix)
+        if code.startswith(prefix) and kind in KIND_WORDS:
+            return str(label) % {"kind": KIND_WORDS[kind]}
+    return str(COLUMN_LABELS.get(code, code))
+
+
+def _readable(header, rows, notice: str):
+    """Rows for people: a hidden row's measures read the notice, `suppressed` reads yes/no."""
+    yes, no = str(_("yes")), str(_("no"))
+    measures = [i for i, c in enumerate(header) if c not in _KEY_COLUMNS]
+    at = header.index("suppressed") if "suppressed" in header else None
+    for row in rows:
+        if at is None or len(row) <= at or not isinstance(row[at], bool):
+            yield row  # the note row
+            continue
+        row = list(row)
+        if row[at]:
+            for i in measures:
+                row[i] = notice
+        row[at] = yes if row[at] else no
+        yield row
+
+
 @dataclass(frozen=True)
 class Dataset:
     roles: tuple
@@ -65,13 +147,19 @@ class Dataset:
 
 
 DATASETS = {
-    "county-weeks": Dataset(_COUNTY_ROLES, "county", stats.county_weeks, ["week"], _MEASURES),
+    "county-weeks": Dataset(
+        _COUNTY_ROLES,
+        "county",
+        stats.county_weeks,
+        ["week"],
+        [*_MEASURES[:2], "expected_logs", "completeness", *_MEASURES[2:]],
+    ),
     "county-townships": Dataset(
         _COUNTY_ROLES,
         "county",
         stats.county_townships,
         ["township_code", "township_name"],
-        [*_MEASURES[:2], "reporter_weeks", *_MEASURES[2:]],
+        [*_MEASURES[:2], "reporter_weeks", "expected_logs", "completeness", *_MEASURES[2:]],
     ),
     "county-departments": Dataset(
         _COUNTY_ROLES,
@@ -163,20 +251,62 @@ def stream_json(meta: dict, header, rows: Iterable[list]) -> Iterator[str]:
     yield "\n]}\n"
 
 
-def xlsx_file(title: str, header, rows: Iterable[list]):
-    """A write-only workbook (rows go straight to disk), spooled in a temporary file. Trailing
-    empty cells are not written (the note row is one cell)."""
+def xlsx_file(title: str, header, rows: Iterable[list], title_block=(), codes=None):
+    """A write-only workbook (rows go straight to disk), spooled in a temporary file: the title
+    block's lines (one cell each), the header row (frozen), then the rows, shares formatted as
+    percentages. Trailing empty cells are not written (the note row is one cell). `codes`: the
+    field code of each column (the header may be in words)."""
+    codes = codes or header
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
+    # Sensible widths: wide for names, narrower for numbers; Chinese characters count double.
+    for index, (code, label) in enumerate(zip(codes, header, strict=True), start=1):
+        words = sum(2 if ord(ch) > 0x2E80 else 1 for ch in str(label))
+        wide = 28 if code.endswith("_name") else 12
+        sheet.column_dimensions[get_column_letter(index)].width = max(wide, min(words + 2, 30))
+    sheet.freeze_panes = f"A{len(title_block) + 2}"
+    for line in title_block:
+        sheet.append(xlsx_row(sheet, [line]))
     sheet.append(xlsx_row(sheet, header))
+    percent = {i for i, code in enumerate(codes) if code in PERCENT_COLUMNS}
     for row in rows:
         while row and row[-1] is None:
             row = row[:-1]
-        sheet.append(xlsx_row(sheet, row))
+        # Text typed as text (formula-safe, portal.spreadsheets); shares as percentages.
+        cells = xlsx_row(sheet, row)
+        for i, value in enumerate(row):
+            if i in percent and isinstance(value, float):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "0.0%"
+                cells[i] = cell
+        sheet.append(cells)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 -- FileResponse closes it after streaming
     workbook.save(handle)
     handle.seek(0)
     return handle
+
+
+HEADER_STYLES = ("names", "codes")
+
+
+def _as_of_line(answer) -> str:
+    when = as_of(answer.get("as_of"))
+    return str(_("Data as of %(when)s (Beijing time)") % {"when": when}) if when else ""
+
+
+def title_block(subject, period, answer) -> list[str]:
+    """The lines above an Excel table people read: the subject, the period, the data's date and
+    the perturbation note."""
+    name = getattr(subject, "name", "")
+    parent = getattr(getattr(subject, "parent", None), "name", "")
+    lines = [
+        " ".join(p for p in (parent, name) if p),
+        str(_("Period: %(period)s") % {"period": period.label}),
+        _as_of_line(answer),
+        note_of(answer) or "",
+        str(protection.NOTICE_EXPLAINED % {"n": answer["min_group"]}),
+    ]
+    return [line for line in lines if line]
 
 
 def _subject(request, dataset: Dataset):
@@ -224,6 +354,17 @@ class ExportView(APIView):
             OpenApiParameter("region", OpenApiTypes.STR, description="City or province code."),
             OpenApiParameter("department", OpenApiTypes.INT, description="Department id."),
             OpenApiParameter(
+                "header",
+                OpenApiTypes.STR,
+                enum=list(HEADER_STYLES),
+                description=(
+                    "CSV and Excel: `names` (default) gives column headers and sheet names in the "
+                    "reader's language, an Excel title block (subject, period, data as of, the "
+                    "adjusted-figures note), percentages, and the notice in hidden rows; `codes` "
+                    "gives the field codes and raw values, for scripts. JSON is unchanged."
+                ),
+            ),
+            OpenApiParameter(
                 "period",
                 OpenApiTypes.STR,
                 description="2026-W47, 2026-M11, 2026-Q4 or 2026; only closed weeks are counted.",
@@ -249,22 +390,34 @@ class ExportView(APIView):
         if raw_department and not (raw_department.isascii() and raw_department.isdigit()):
             # Checked for every dataset: the parameter is declared an integer for all of them.
             raise ValidationError({"department": [_("A department id is a whole number.")]})
+        header_style = request.query_params.get("header", "names")
+        if header_style not in HEADER_STYLES:
+            raise ValidationError({"header": [_("Give header=names (the default) or header=codes.")]})
         subject, extra, county_ids = _subject(request, spec)
         period = parse_period(request)
         answer = stats.cached(spec.selector, subject, period, county_ids, **extra)
         note = note_of(answer)
         code = getattr(subject, "code", "")
         filename = f"{dataset}-{code}-{period.label}.{fmt}"
+        readable = header_style == "names"
+        if fmt in ("xlsx", "csv"):
+            codes, rows = rows_of(spec, answer, note)
+            header = [column_label(c) for c in codes] if readable else codes
+            if readable:
+                notice = str(protection.NOTICE % {"n": answer["min_group"]})
+                rows = _readable(codes, rows, notice)
         if fmt == "xlsx":
-            header, rows = rows_of(spec, answer, note)
+            sheet = str(SHEET_NAMES[dataset]) if readable else dataset
+            block = title_block(subject, period, answer) if readable else ()
             return FileResponse(
-                xlsx_file(dataset, header, rows),
+                xlsx_file(sheet, header, rows, block, codes),
                 as_attachment=True,
                 filename=filename,
                 content_type=FORMATS["xlsx"],
             )
         if fmt == "csv":
-            header, rows = rows_of(spec, answer, note)
+            if readable:  # a table still, so the date goes in a last line, after the note
+                rows = itertools.chain(rows, [[_as_of_line(answer)]])
             response = StreamingHttpResponse(stream_csv(header, rows), content_type=FORMATS["csv"])
         else:
             header, rows = rows_of(spec, answer)

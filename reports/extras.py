@@ -8,7 +8,7 @@ at least BURDEN_MIN_GROUP distinct reporters; permission is the caller's (portal
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from portal import weeks as isoweeks
 from portal.models import (
@@ -33,6 +33,7 @@ from reports.models import (
     ReporterLevelWeek,
     ReporterTitleWeek,
     ReporterWeek,
+    TownshipWeekStat,
 )
 from reports.protection import min_group
 from reports.rollup import ENTRY_COLUMNS
@@ -157,20 +158,60 @@ def recommendations(county: Region, period: isoweeks.Period) -> dict:
     return {"inspections": inspections, "data_items": items, "titles": titles}
 
 
-def township_parts(county: Region, township: Region, period: isoweeks.Period, version=None) -> list[dict]:
-    """The township's row of the townships answer for each closed part of the period (a year's
-    quarters, a quarter's or a month's weeks; a week is its own part), each the stats API's own
-    (cached) answer for that bucket."""
-    last = protection.last_closed_week()
+def township_parts(county: Region, township: Region, period: isoweeks.Period, joins=None) -> list[dict]:
+    """The township's row for each closed part of the period (a year's quarters, a quarter's or a
+    month's weeks; a week is its own part): the same cells, under the same measure names, as the
+    townships answer for that part, so the same numbers; but read in two grouped queries for all
+    parts rather than one answer per part."""
+    weeks = protection.closed_weeks(period)
+    by_quarter = period.kind == "year"
+    part_of = isoweeks.week_quarter if by_quarter else (lambda week: week)
+    parts: dict[str, list[str]] = {}
+    for week in weeks:
+        parts.setdefault(part_of(week), []).append(week)
+    cells = stats.cells_of(
+        ReporterWeek.objects.filter(county=county, township=township, week__in=weeks),
+        "quarter" if by_quarter else "week",
+    )
+    weekly = stats._sums(
+        TownshipWeekStat.objects.filter(county=county, township=township, week__in=weeks),
+        "week",
+        stats._MEASURE_SUMS,
+    )
+    joins = joins if joins is not None else stats.cadre_joins(county)
     rows = []
-    for part in period.parts or [period]:
-        if part.weeks[0] > last:
-            break
-        answer = stats.cached(stats.county_townships, county, part, [county.pk], version=version)
-        row = next((r for r in answer["results"] if r["township"]["code"] == township.code), None)
-        if row is not None:  # a township added since the answer was cached has no row yet
-            rows.append({"week": part.label, **row})
+    for label, part_weeks in parts.items():
+        sums = {c: sum((weekly.get(w) or {}).get(c) or 0 for w in part_weeks) for c in stats._MEASURE_SUMS}
+        row = stats._measures(sums, cells.get(label, protection.EMPTY), len(part_weeks) == 1)
+        completeness = stats._completeness(row["reporter_weeks"], joins, part_weeks, township.pk)
+        rows.append({"week": label, **row, **completeness})
     return rows
+
+
+def township_departments(county: Region, township: Region, period: isoweeks.Period) -> list[dict]:
+    """Departments named by at least the minimum group of the township's cadres over the period,
+    by hours on them (split among joint issuers), each perturbed under the county answer's measure
+    names (a township holding every reporter of a department is the county's cell: the same
+    numbers). Two queries."""
+    weeks = protection.closed_weeks(period)
+    here = ReporterWeek.objects.filter(
+        county=county, township=township, week=OuterRef("week"), cadre_id=OuterRef("cadre_id")
+    )
+    rows = ReporterDepartmentWeek.objects.filter(county=county, direct=True, week__in=weeks).filter(
+        Exists(here)
+    )
+    cells = {pk: c for pk, c in stats.cells_of(rows, "department", "hours").items() if c.shown}
+    departments = Department.objects.in_bulk(list(cells))
+    out = [
+        {
+            "department": departments[pk],
+            "reporters": protection.reporters(cell, f"department:{pk}:reporters", cell.reporters),
+            "hours": round(protection.hours(cell, f"department:{pk}:hours", cell.hours), 2),
+        }
+        for pk, cell in cells.items()
+        if pk in departments
+    ]
+    return sorted(out, key=lambda r: (-r["hours"], r["department"].code))
 
 
 def region_departments(region: Region, year: str, counties) -> dict:
@@ -208,3 +249,63 @@ def region_departments(region: Region, year: str, counties) -> dict:
         "reporters": protection.reporters(filers, "reporters", filers.reporters) if filers.shown else None,
     }
     return {"year": year, "min_group": min_group(), "results": results, "total": total}
+
+
+def department_cuts(department: Department, period: isoweeks.Period, county_ids) -> dict:
+    """What the department page proposes to cut, over the counties in scope and the period's
+    closed weeks: the joint-inspection candidates (per county and whole fortnight, as on the
+    county page) naming it or a division; the apps it or a division owns, each with the data
+    items that at least one other app also demands (a county list filled once); each group of at
+    least min_group cadres, never a count (reports.recommend)."""
+    group = min_group()
+    weeks = protection.closed_weeks(period)
+    tree = set(stats.department_tree(department))
+    inspections = []
+    rows = ReporterInspectionWeek.objects.filter(county_id__in=list(county_ids), week__in=weeks).values_list(
+        "county_id", "week", "department_id", "cadre_id"
+    )
+    by_county: dict = {}
+    for county_id, week, department_id, cadre_id in rows:
+        by_county.setdefault(county_id, []).append((week, department_id, cadre_id))
+    for county_id, county_rows in sorted(by_county.items()):
+        for candidate in recommend.joint_inspection_candidates(county_rows, group, weeks):
+            named = [d["department_id"] for d in candidate["departments"]]
+            if tree.intersection(named):
+                inspections.append({"county_id": county_id, **candidate, "department_ids": named})
+    owned = {app.pk: app for app in App.objects.filter(owner_id__in=tree).order_by("code")}
+    items = recommend.county_list_candidates(
+        ReporterDataItemWeek.objects.filter(county_id__in=list(county_ids), week__in=weeks).values_list(
+            "app_id", "data_item_id", "cadre_id"
+        ),
+        group,
+    )
+    names = Department.objects.in_bulk({pk for c in inspections for pk in c["department_ids"]})
+    counties = Region.objects.in_bulk({c["county_id"] for c in inspections})
+    others = App.objects.in_bulk({a["app_id"] for c in items for a in c["apps"]})
+    data_items = DataItem.objects.in_bulk({c["data_item_id"] for c in items})
+    for candidate in inspections:
+        candidate["county"] = counties.get(candidate["county_id"])
+        candidate["departments"] = [names[pk] for pk in candidate["department_ids"] if pk in names]
+    apps = []
+    for app in owned.values():
+        twice = [
+            {
+                "data_item": data_items.get(c["data_item_id"]),
+                "also": [
+                    others[a["app_id"]] for a in c["apps"] if a["app_id"] != app.pk and a["app_id"] in others
+                ],
+            }
+            for c in items
+            if any(a["app_id"] == app.pk for a in c["apps"])
+        ]
+        apps.append({"app": app, "duplicated": twice})
+    return {"inspections": inspections, "apps": apps}
+
+
+def league_rank(department: Department, region: Region, year: str, counties) -> dict:
+    """The department's place in the region's league table for the year (by adjusted hours, as the
+    table orders it), or no place if it is not listed there (named by fewer than min_group)."""
+    table = region_departments(region, year, counties)
+    codes = [r["department"].code for r in table["results"]]
+    rank = codes.index(department.code) + 1 if department.code in codes else None
+    return {"region": region, "year": year, "rank": rank, "of": len(codes)}

@@ -84,6 +84,18 @@ class DepartmentWeekStat(models.Model):
     tree_entries = models.IntegerField(default=0)
     tree_hours = models.FloatField(default=0)
     tree_reporters = models.IntegerField(default=0)
+    # The footprint with divisions by kind and each indicator's numerator (reports.rollup
+    # TREE_PROFILE_COLUMNS), for the department page's kinds and indicators.
+    tree_entries_meeting = models.IntegerField(default=0)
+    tree_entries_document = models.IntegerField(default=0)
+    tree_entries_inspection = models.IntegerField(default=0)
+    tree_entries_app_task = models.IntegerField(default=0)
+    tree_unnumbered_docs = models.IntegerField(default=0)
+    tree_relayed_meetings = models.IntegerField(default=0)
+    tree_repeat_meetings = models.IntegerField(default=0)
+    tree_accompanying_meetings = models.IntegerField(default=0)
+    tree_disguised_inspections = models.IntegerField(default=0)
+    tree_duplicate_app_tasks = models.IntegerField(default=0)
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -252,3 +264,23 @@ EXTRAS = {
     "reporter_data_items": ReporterDataItemWeek,
     "reporter_titles": ReporterTitleWeek,
 }
+
+
+class CountyTarget(models.Model):
+    """The county burden-reduction office's target for hours per cadre per week, drawn as a line
+    on its dashboard's trend chart. Set by the county reviewer (portal.policy.can_set_target)
+    through reports.targets.set_target."""
+
+    county = models.OneToOneField(Region, on_delete=models.CASCADE, related_name="+")
+    hours_per_cadre_week = models.DecimalField(_("hours per cadre per week"), max_digits=4, decimal_places=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("county target")
+        verbose_name_plural = _("county targets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours_per_cadre_week__gt=0, hours_per_cadre_week__lte=40),
+                name="countytarget_hours_in_range",
+            )
+        ]

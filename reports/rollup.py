@@ -36,6 +36,9 @@ INDICATORS = {
 }
 NUMERATOR_COLUMNS = [num for num, _den in INDICATORS.values()]
 MEASURE_COLUMNS = [*ENTRY_COLUMNS, *HOURS_COLUMNS, "hours_total", *NUMERATOR_COLUMNS]
+# The footprint with divisions by kind and by hidden-formalism pattern: what the department page
+# shows of the department's own items (each entry once per department above its issuers).
+TREE_PROFILE_COLUMNS = [f"tree_{c}" for c in [*ENTRY_COLUMNS, *NUMERATOR_COLUMNS]]
 DEPARTMENT_COLUMNS = [
     "entries",
     *ENTRY_COLUMNS,
@@ -44,6 +47,7 @@ DEPARTMENT_COLUMNS = [
     "tree_entries",
     "tree_hours",
     "tree_reporters",
+    *TREE_PROFILE_COLUMNS,
 ]
 # Inspections called by a softer name: disguised when they still demand materials or rectification.
 SOFT_INSPECTION_LABELS = ["research", "investigation", "guidance"]
@@ -180,8 +184,12 @@ def department_measures(
         "share"
     ].sum()
     up = up.reset_index().rename(columns={"ancestor_id": "department_id"})
+    profile = per_entry[["entry_id", *ENTRY_COLUMNS, *NUMERATOR_COLUMNS]]
+    up = up.merge(profile.rename(columns=lambda c: c if c == "entry_id" else f"tree_{c}"), on="entry_id")
     footprint = up.groupby(keys, sort=True, observed=True).agg(
-        tree_entries=("entry_id", "size"), tree_hours=("share", "sum")
+        tree_entries=("entry_id", "size"),
+        tree_hours=("share", "sum"),
+        **{c: (c, "sum") for c in TREE_PROFILE_COLUMNS},
     )
 
     # Per cadre-week and department: its hours there (direct, and with divisions), so the
@@ -197,7 +205,14 @@ def department_measures(
     tree_reporters = presence.groupby(keys, observed=True).size().rename("tree_reporters")
     weeks = footprint.join(direct, how="left").join(reporters, how="left").join(tree_reporters, how="left")
     weeks = weeks.fillna(0).reset_index()
-    for column in ["entries", *ENTRY_COLUMNS, "reporters", "tree_entries", "tree_reporters"]:
+    for column in [
+        "entries",
+        *ENTRY_COLUMNS,
+        "reporters",
+        "tree_entries",
+        "tree_reporters",
+        *TREE_PROFILE_COLUMNS,
+    ]:
         weeks[column] = weeks[column].astype("int64")
     presence = presence[[*person, "direct", "hours", "tree_hours"]]
     return weeks[[*keys, *DEPARTMENT_COLUMNS]], presence

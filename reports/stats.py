@@ -9,6 +9,7 @@ reports.protection decides whether the cell is shown (rule 1) and perturbs every
 Permission is not checked here: callers ask portal.policy first.
 """
 
+import datetime as dt
 import hashlib
 from collections import defaultdict
 
@@ -16,7 +17,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, F, Max, Sum
+from django.db.models import Count, F, Max, Q, Sum
+from django.utils import timezone
 
 from portal import weeks as isoweeks
 from portal.models import Department, Region
@@ -151,12 +153,18 @@ def county_weeks(county: Region, period: isoweeks.Period) -> dict:
     weeks = protection.closed_weeks(period)
     cells = cells_of(ReporterWeek.objects.filter(county=county, week__in=weeks), "week")
     sums = _sums(CountyWeekStat.objects.filter(county=county, week__in=weeks), "week", _MEASURE_SUMS)
+    joins = cadre_joins(county)
     results = []
     for week in weeks:
         row = _measures(sums.get(week), cells.get(week, protection.EMPTY), single_week=True)
         row.pop("reporter_weeks")
-        results.append({"week": week, **row})
+        results.append({"week": week, **row, **_completeness(row["reporters"], joins, [week])})
     return {**_header("county", _region(county), period), "results": results}
+
+
+def _completeness(logs, joins, weeks, township_id=None) -> dict:
+    expected = expected_logs(joins, weeks, township_id)
+    return {"expected_logs": expected, "completeness": completeness(logs, expected)}
 
 
 def _county_total(county, weeks, single_week) -> dict:
@@ -173,19 +181,33 @@ def county_townships(county: Region, period: isoweeks.Period) -> dict:
     townships = list(Region.objects.filter(parent=county).order_by("code"))
     cells = cells_of(ReporterWeek.objects.filter(county=county, week__in=weeks), "township")
     sums = _sums(TownshipWeekStat.objects.filter(county=county, week__in=weeks), "township_id", _MEASURE_SUMS)
-    results = [
-        {"township": _region(t), **_measures(sums.get(t.pk), cells.get(t.pk, protection.EMPTY), single)}
-        for t in townships
-    ]
-    return {
-        **_header("county", _region(county), period),
-        "results": results,
-        "total": _county_total(county, weeks, single),
-    }
+    joins = cadre_joins(county)
+    results = []
+    for t in townships:
+        row = _measures(sums.get(t.pk), cells.get(t.pk, protection.EMPTY), single)
+        results.append(
+            {"township": _region(t), **row, **_completeness(row["reporter_weeks"], joins, weeks, t.pk)}
+        )
+    total = _county_total(county, weeks, single)
+    total.update(_completeness(total["reporter_weeks"], joins, weeks))
+    return {**_header("county", _region(county), period), "results": results, "total": total}
 
 
 def _department(dept) -> dict:
     return {"id": dept.pk, "code": dept.code, "name": dept.name}
+
+
+def department_hours(county: Region, period: isoweeks.Period) -> dict:
+    """{department id: hours as the departments answer shows them} for the departments it lists,
+    in one query: the same cells and measure names (the per-reporter hours sum to the weekly
+    rows' hours), for comparing a page's departments with the previous bucket."""
+    weeks = protection.closed_weeks(period)
+    base = ReporterDepartmentWeek.objects.filter(county=county, direct=True, week__in=weeks)
+    return {
+        pk: round(protection.hours(cell, f"department:{pk}:hours", cell.hours), HOURS_PLACES)
+        for pk, cell in cells_of(base, "department", "hours").items()
+        if cell.shown
+    }
 
 
 def department_row(department_id: int, sums, cell: Cell) -> dict:
@@ -269,19 +291,24 @@ def region_counties(region: Region, period: isoweeks.Period, counties=None) -> d
     return {**_header("region", subject, period), "results": results, "total": total}
 
 
-def _tree_tag(department) -> str:
-    """Measure names of a department's footprint with its divisions. Without divisions it is the
-    department's own cell (the same names as its direct figures: the same numbers). With them the
-    names hold the divisions' ids, so moving a division in or out draws new noise rather than
-    shifting a figure under the same noise."""
+def department_tree(department) -> list[int]:
+    """Ids of the department and every division below it, sorted: one query (a small table)."""
     children = defaultdict(list)
-    for pk, parent in Department.objects.values_list("pk", "parent_id"):  # one query, a small table
+    for pk, parent in Department.objects.values_list("pk", "parent_id"):
         children[parent].append(pk)
     tree, frontier = [department.pk], [department.pk]
     while frontier:
         frontier = [child for pk in frontier for child in children[pk]]
         tree.extend(frontier)
-    tree.sort()
+    return sorted(tree)
+
+
+def _tree_tag(department) -> str:
+    """Measure names of a department's footprint with its divisions. Without divisions it is the
+    department's own cell (the same names as its direct figures: the same numbers). With them the
+    names hold the divisions' ids, so moving a division in or out draws new noise rather than
+    shifting a figure under the same noise."""
+    tree = department_tree(department)
     if tree == [department.pk]:
         return f"department:{department.pk}:"
     digest = hashlib.blake2b(repr(tree).encode(), digest_size=6).hexdigest()
@@ -304,27 +331,94 @@ def department_counties(department: Department, period: isoweeks.Period, countie
     )
     sums = _sums(weekly, "county_id", ["tree_entries", "tree_hours"])
     tag = _tree_tag(department)
-    fields = ["reporters", "entries", "hours"]
-
-    def row(values, cell):
-        if not cell.shown:
-            return {"suppressed": True, **dict.fromkeys(fields)}
-        values = values or {}
-        return {
-            "suppressed": False,
-            "reporters": protection.reporters(cell, f"{tag}reporters", cell.reporters),
-            "entries": protection.count(cell, f"{tag}entries", values.get("tree_entries") or 0),
-            "hours": round(
-                protection.hours(cell, f"{tag}hours", values.get("tree_hours") or 0), HOURS_PLACES
-            ),
-        }
-
     results = [
-        {"county": _region(c), **row(sums.get(c.pk), cells.get(c.pk, protection.EMPTY))} for c in listed
+        {"county": _region(c), **footprint_row(tag, sums.get(c.pk), cells.get(c.pk, protection.EMPTY))}
+        for c in listed
     ]
     total_cell = cells_of(base, None, "tree_hours").get(None, protection.EMPTY)
-    total = row(_sums(weekly, None, ["tree_entries", "tree_hours"])[None], total_cell)
+    total = footprint_row(tag, _sums(weekly, None, ["tree_entries", "tree_hours"])[None], total_cell)
     return {**_header("department", _department(department), period), "results": results, "total": total}
+
+
+FOOTPRINT_FIELDS = ["reporters", "entries", "hours"]
+
+
+def footprint_row(tag: str, values, cell: Cell) -> dict:
+    """A department's footprint with divisions in one cell (`values`: tree_entries, tree_hours),
+    under the measure names `tag` (_tree_tag): the department answer and the department page use
+    it, so the same cell shows the same numbers."""
+    if not cell.shown:
+        return {"suppressed": True, **dict.fromkeys(FOOTPRINT_FIELDS)}
+    values = values or {}
+    return {
+        "suppressed": False,
+        "reporters": protection.reporters(cell, f"{tag}reporters", cell.reporters),
+        "entries": protection.count(cell, f"{tag}entries", values.get("tree_entries") or 0),
+        "hours": round(protection.hours(cell, f"{tag}hours", values.get("tree_hours") or 0), HOURS_PLACES),
+    }
+
+
+_PROFILE_SUMS = ["tree_entries", "tree_hours", *rollup.TREE_PROFILE_COLUMNS]
+
+
+def _profile_row(tag, values, cell) -> dict:
+    """footprint_row plus entries by kind and the six indicators of the department's own items,
+    each perturbed under the department's names; shares from the perturbed parts."""
+    row = footprint_row(tag, values, cell)
+    if row["suppressed"]:
+        return {**row, "entries_by_kind": None, **dict.fromkeys(SHARE_FIELDS)}
+    values = values or {}
+    kinds = {
+        k: protection.count(cell, f"{tag}entries_{k}", values.get(f"tree_entries_{k}") or 0)
+        for k in rollup.KINDS
+    }
+    row["entries_by_kind"] = kinds
+    for share, (numerator, denominator) in rollup.INDICATORS.items():
+        part = protection.count(cell, f"{tag}{numerator}", values.get(f"tree_{numerator}") or 0)
+        row[share] = _round(protection.share(part, kinds[denominator.removeprefix("entries_")]), SHARE_PLACES)
+    return row
+
+
+def department_profile(department: Department, period: isoweeks.Period, counties=None) -> dict:
+    """What the department page shows beyond the footprint answer, over the counties in scope:
+    the department's (with divisions) kinds and hours per part of its year up to the last closed
+    week (quarters), its kinds and six indicators over the period, and the same indicators for
+    all cadres of those counties (the average it is set against). Five grouped queries."""
+    ids = list((counties if counties is not None else Region.objects.counties()).values_list("pk", flat=True))
+    tag = _tree_tag(department)
+    year_weeks = protection.closed_weeks(isoweeks.Period("year", period.year))
+    weeks = protection.closed_weeks(period)
+    base = ReporterDepartmentWeek.objects.filter(department=department, county_id__in=ids)
+    weekly = DepartmentWeekStat.objects.filter(
+        department=department, county_id__in=ids, tree_entries__gt=0, week__in=sorted({*year_weeks, *weeks})
+    )
+    by_week = _sums(weekly, "week", _PROFILE_SUMS)
+
+    def summed(part_weeks):
+        return {c: sum((by_week.get(w) or {}).get(c) or 0 for w in part_weeks) for c in _PROFILE_SUMS}
+
+    quarters = cells_of(base.filter(week__in=year_weeks), "quarter", "tree_hours")
+    over_time = []
+    for quarter in sorted({isoweeks.week_quarter(w) for w in year_weeks}):
+        part = [w for w in year_weeks if isoweeks.week_quarter(w) == quarter]
+        over_time.append(
+            {"period": quarter, **_profile_row(tag, summed(part), quarters.get(quarter, protection.EMPTY))}
+        )
+    cell = cells_of(base.filter(week__in=weeks), None, "tree_hours").get(None, protection.EMPTY)
+    total = _profile_row(tag, summed(weeks), cell)
+    everyone = cells_of(ReporterWeek.objects.filter(county_id__in=ids, week__in=weeks)).get(
+        None, protection.EMPTY
+    )
+    county_sums = _sums(
+        CountyWeekStat.objects.filter(county_id__in=ids, week__in=weeks), None, _MEASURE_SUMS
+    )[None]
+    average = _measures(county_sums, everyone, len(weeks) == 1)
+    return {
+        **_header("department", _department(department), period),
+        "over_time": over_time,
+        "total": total,
+        "average": {k: average[k] for k in ["suppressed", *SHARE_FIELDS]},
+    }
 
 
 # ---------------------------------------------------------------------------- cache
@@ -375,3 +469,71 @@ def cached(selector, subject, period: isoweeks.Period, county_ids, version=None,
         answer = {**selector(subject, period, **kwargs), "as_of": version[2] or None}
         cache.set(key, answer, CACHE_SECONDS)
     return answer
+
+
+# ---------------------------------------------------------------------------- completeness
+
+
+def _week_end(week: str) -> dt.datetime:
+    """The instant a week ends: Sunday 24:00 in the portal's time zone."""
+    sunday = isoweeks.week_days(week)[1] + dt.timedelta(days=1)
+    return dt.datetime.combine(sunday, dt.time(), tzinfo=timezone.get_current_timezone())
+
+
+def cadre_joins(county: Region) -> list[tuple[int, dt.datetime]]:
+    """(township id, date joined) of each active cadre account of the county's townships and
+    villages: who is expected to file (DESIGN.md "Rollup", completeness, as DHIS2's expected
+    reports). One query. Not perturbed: who works where is what the threat model already gives
+    the reader; only the submitted logs (the numerator) tell who filed. An account deactivated
+    since no longer counts in any week: when it was deactivated is not kept."""
+    from portal.models import Role, User  # accounts, read-only: reports may import portal
+
+    # Every answer of a page reads the same accounts: once a minute is enough (an account added
+    # or deactivated shows within a minute; the answers themselves are keyed by data version).
+    key = f"cadre-joins:{county.pk}"
+    joins = cache.get(key)
+    if joins is not None:
+        return joins
+    cadres = User.objects.filter(role=Role.CADRE, is_active=True).filter(
+        Q(region__parent=county) | Q(region__parent__parent=county)
+    )
+    joins = [
+        (region_id if parent_id == county.pk else parent_id, joined)
+        for region_id, parent_id, joined in cadres.values_list(
+            "region_id", "region__parent_id", "date_joined"
+        )
+    ]
+    cache.set(key, joins, 60)
+    return joins
+
+
+def expected_logs(joins, weeks, township_id=None) -> int:
+    """Cadre-weeks expected over `weeks`: the cadres (of one township, or all) whose accounts
+    existed by each week's end."""
+    ends = [_week_end(w) for w in weeks]
+    return sum(
+        1 for township, joined in joins if township_id in (None, township) for end in ends if joined < end
+    )
+
+
+def completeness(logs, expected):
+    """Submitted logs (perturbed) / expected cadre-weeks, clamped to [0, 1]; None where nothing
+    was expected or the cell is hidden."""
+    if logs is None or not expected:
+        return None
+    return round(min(1.0, max(0.0, logs / expected)), SHARE_PLACES)
+
+
+# ---------------------------------------------------------------------------- comparisons
+
+
+def change(now, before) -> dict | None:
+    """The change of a shown figure against the previous bucket of the same kind: both are
+    protected figures (each perturbed in its own cell), so the change is too. None where either
+    is hidden or missing."""
+    if now is None or before is None:
+        return None
+    delta = float(now) - float(before)
+    direction = "up" if delta > 1e-9 else "down" if delta < -1e-9 else "same"
+    ratio = delta / float(before) if before else None
+    return {"delta": delta, "ratio": ratio, "direction": direction, "before": before}

@@ -30,6 +30,16 @@ def region_in_scope(user, code) -> tuple[Region, list[int]]:
     return region, list(Region.objects.below(region).counties().values_list("pk", flat=True))
 
 
+def league_in_scope(user, code) -> tuple[Region, list[int]]:
+    """A city or province whose league table the reader may open, and the counties below it."""
+    region = Region.objects.filter(code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE]).first()
+    if region is None:
+        raise Http404
+    if not policy.can_read_league(user, region):
+        raise PermissionDenied(_("This region is outside your scope."))
+    return region, list(Region.objects.below(region).counties().values_list("pk", flat=True))
+
+
 def department_in_scope(user, raw_id: str):
     """A department (by id, ASCII digits) and the counties over which the reader may see it."""
     # isdigit() alone accepts "²" and other Unicode digits that int() refuses.

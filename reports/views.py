@@ -16,9 +16,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -27,7 +29,7 @@ from portal import policy
 from portal import weeks as isoweeks
 from portal.models import Department, Kind, Region, RegionLevel, Role
 from problems import accountability
-from reports import extras, protection, stats, subjects
+from reports import extras, protection, stats, subjects, targets
 from reports.api.views import PERIOD_HELP
 from reports.rollup import KINDS, WORK_WEEK_HOURS
 
@@ -224,44 +226,141 @@ def county(request, code):
     except BadPeriod as error:
         return _bad_period(request, str(error), county.name)
 
+    target = targets.target_of(county)
+    can_set = policy.can_set_target(request.user, county)
+
     def build(version):
-        return (
-            "reports/county.html",
-            _("%(name)s burden dashboard") % {"name": county.name},
-            _county(county, period, version),
-        )
+        context = {**_county(county, period, version, target), "can_set_target": can_set}
+        return "reports/county.html", _("%(name)s burden dashboard") % {"name": county.name}, context
 
-    return _cached_page(request, ("county", county.pk, period.label), [county.pk], build)
+    key = ("county", county.pk, period.label, target, can_set)
+    return _cached_page(request, key, [county.pk], build)
 
 
-def _county(county, period, version=None) -> dict:
+@login_required
+def county_report(request, code):
+    """The dated county report: one A4 page set for the monthly meeting, printed (or saved as a
+    PDF) by the browser's own print (README "The county report"): the headline with comparisons,
+    the trend, top departments, indicators, recommendations and townships, with no links."""
+    county = subjects.county_in_scope(request.user, code)
+    try:
+        period = _period(request)
+    except BadPeriod as error:
+        return _bad_period(request, str(error), county.name)
+    target = targets.target_of(county)
+
+    def build(version):
+        context = _county(county, period, version, target)
+        title = _("%(name)s burden report, %(period)s") % {
+            "name": county.name,
+            "period": context["period_words"],
+        }
+        return "reports/county_report.html", title, {**context, "report_title": title}
+
+    return _cached_page(request, ("county-report", county.pk, period.label, target), [county.pk], build)
+
+
+@login_required
+def county_target(request, code):
+    """The county burden-reduction office sets its target for hours per cadre per week."""
+    county = subjects.county_in_scope(request.user, code)
+    if not policy.can_set_target(request.user, county):
+        raise PermissionDenied(_("Only the county's burden-reduction office sets its target."))
+    current = targets.target_of(county)
+    if request.method == "POST":
+        form = targets.TargetForm(request.POST)
+        if form.is_valid():
+            targets.set_target(county, form.cleaned_data["hours_per_cadre_week"])
+            return redirect(reverse("reports:county", args=[county.code]) + "#trend-title")
+        status = 400
+    else:
+        form = targets.TargetForm(initial={"hours_per_cadre_week": current})
+        status = 200
+    return render(request, "reports/target.html", {"county": county, "form": form}, status=status)
+
+
+def _changes(now: dict, before: dict, fields) -> dict:
+    """{field: change against the previous bucket} for shown figures of two cells."""
+    if now.get("suppressed") or before.get("suppressed"):
+        return dict.fromkeys(fields)
+    return {f: stats.change(now.get(f), before.get(f)) for f in fields}
+
+
+_HEADLINE = ["reporters", "hours_per_reporter", "week_share", "hours_total", "completeness"]
+
+
+def _county(county, period, version=None, target=None) -> dict:
     weeks_answer = stats.cached(stats.county_weeks, county, period, [county.pk], version=version)
     townships = stats.cached(stats.county_townships, county, period, [county.pk], version=version)
     departments = stats.cached(stats.county_departments, county, period, [county.pk], version=version)
+    # The previous bucket of the same kind, read through the same (cached) protected answers:
+    # every change shown is between two protected figures, never raw rows.
+    previous = period.previous
+    before = stats.cached(stats.county_townships, county, previous, [county.pk], version=version)
+    hours_before = stats.department_hours(county, previous)
     total = townships["total"]
     # Departments below the minimum group are not in the answer at all (rule 1).
     shown = [r for r in departments["results"] if not r["suppressed"]]
     top = sorted(shown, key=lambda r: (-r["hours"], r["department"]["code"]))[:TOP_DEPARTMENTS]
+    for row in top:
+        row["change"] = stats.change(row["hours"], hours_before.get(row["department"]["id"]))
+    townships_before = {r["township"]["code"]: r for r in before["results"]}
+    for row in townships["results"]:
+        row["changes"] = _changes(
+            row, townships_before.get(row["township"]["code"], {"suppressed": True}), _HEADLINE
+        )
+    weeks = weeks_answer["results"]
+    # A week's previous bucket is the week before: the row above, or for the first row the last
+    # week of the previous bucket's own answer (itself cached).
+    if weeks:
+        first_before = stats.cached(
+            stats.county_weeks,
+            county,
+            isoweeks.Period("week", isoweeks.shift_week(weeks[0]["week"], -1)),
+            [county.pk],
+            version=version,
+        )["results"]
+        rows_before = [first_before[-1] if first_before else {"suppressed": True}, *weeks[:-1]]
+        for row, row_before in zip(weeks, rows_before, strict=True):
+            row["changes"] = _changes(row, row_before, _HEADLINE)
     chart = _chart_weeks(weeks_answer)
     chart["top"] = [{"name": r["department"]["name"], "hours": r["hours"]} for r in top]
+    chart["per_cadre"] = [r["hours_per_reporter"] for r in weeks]
+    chart["per_cadre_label"] = str(_("Hours per cadre per week"))
+    chart["target"] = target
+    chart["target_label"] = str(_("County target"))
+    before_total = before["total"]
     indicators = [
-        {"key": key, "label": label, "help": help_text, "value": total[key]}
+        {
+            "key": key,
+            "label": label,
+            "help": help_text,
+            "value": total[key],
+            "change": None
+            if total["suppressed"] or before_total["suppressed"]
+            else stats.change(total[key], before_total[key]),
+        }
         for key, label, help_text in INDICATORS
     ]
     cost = extras.county_cost(county, period, total["suppressed"])
+    cost_before = extras.county_cost(county, previous, before_total["suppressed"])
     return {
         **_base_context(period),
         "county": county,
         "as_of": townships["as_of"],
         "total": total,
+        "changes": _changes(total, before_total, _HEADLINE),
+        "previous_words": _period_words(previous),
+        "target": target,
         "cost": cost,
+        "cost_change": stats.change(cost["yuan"], cost_before["yuan"]),
         "cost_levels": [
             {"key": level, "label": LEVEL_LABELS.get(level, level), **row}
             for level, row in (cost["levels"] or {}).items()
         ],
         "tariff": settings.BURDEN_WAGE_TARIFF,
         "work_week": WORK_WEEK_HOURS,
-        "weeks": weeks_answer["results"],
+        "weeks": weeks,
         "townships": townships["results"],
         "top_departments": top,
         "indicators": indicators,
@@ -284,7 +383,13 @@ def township(request, code, township_code):
         row = next((r for r in answer["results"] if r["township"]["code"] == township.code), None)
         if row is None:  # added since its county's answer was cached: not known to it yet
             raise Http404
-        weeks = extras.township_parts(county, township, period, version=version)
+        before = stats.cached(stats.county_townships, county, period.previous, [county.pk], version=version)
+        row_before = next(
+            (r for r in before["results"] if r["township"]["code"] == township.code), {"suppressed": True}
+        )
+        weeks = extras.township_parts(county, township, period)
+        for part, part_before in zip(weeks, [{"suppressed": True}, *weeks[:-1]], strict=True):
+            part["changes"] = _changes(part, part_before, _HEADLINE)
         chart = _chart(
             weeks=[w["week"] for w in weeks],
             kinds=[{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
@@ -296,6 +401,22 @@ def township(request, code, township_code):
             "as_of": answer["as_of"],
             "township": township,
             "row": row,
+            "changes": _changes(row, row_before, _HEADLINE),
+            "previous_words": _period_words(period.previous),
+            "indicators": [
+                {
+                    "key": key,
+                    "label": label,
+                    "help": help_text,
+                    "value": row[key],
+                    "county": answer["total"][key],
+                    "change": _changes(row, row_before, [key])[key],
+                }
+                for key, label, help_text in INDICATORS
+            ],
+            "departments": []
+            if row["suppressed"]
+            else extras.township_departments(county, township, period)[:TOP_DEPARTMENTS],
             "weeks": weeks,
             "chart": chart,
         }
@@ -345,7 +466,7 @@ def region(request, code):
 
 @login_required
 def league(request, code):
-    region, counties = subjects.region_in_scope(request.user, code)
+    region, counties = subjects.league_in_scope(request.user, code)
     year = request.GET.get("year", "").strip() or isoweeks.week_year(protection.last_closed_week())
     try:
         year_ok = isoweeks.parse_period(year).kind == "year"
@@ -388,6 +509,8 @@ def department(request, id):
     except BadPeriod as error:
         return _bad_period(request, str(error), department.name)
     scope = sorted(counties.values_list("pk", flat=True))
+    league_of = policy.league_region(department)
+    league_ok = league_of is not None and policy.can_read_league(request.user, league_of)
     # Which counties link to their dashboard depends on the reader, so it is part of the key.
     visible = sorted(policy.visible_counties(request.user).values_list("code", flat=True))
 
@@ -396,24 +519,27 @@ def department(request, id):
         answer = stats.cached(
             stats.department_counties, department, period, scope, version=version, counties=within
         )
-        last = protection.last_closed_week()
-        quarters = [p for p in isoweeks.Period("year", period.year).parts if p.weeks[0] <= last]
-        over_time = [
-            {
-                "period": q.label,
-                **stats.cached(
-                    stats.department_counties, department, q, scope, version=version, counties=within
-                )["total"],
-            }
-            for q in quarters
-        ]
+        profile = stats.cached(
+            stats.department_profile, department, period, scope, version=version, counties=within
+        )
+        over_time = profile["over_time"]
         rows = answer["results"]
         chart = _chart(
             names=[r["county"]["name"] for r in rows],
             hours=[r["hours"] for r in rows],
             quarters=[q["period"] for q in over_time],
             quarter_hours=[q["hours"] for q in over_time],
+            kinds=[{"key": k, "label": str(KIND_LABELS[k])} for k in KINDS],
+            quarter_kinds={
+                k: [None if q["suppressed"] else q["entries_by_kind"][k] for q in over_time] for k in KINDS
+            },
         )
+        total = profile["total"]
+        average = profile["average"]
+        rank = None
+        if league_of is not None:
+            below = Region.objects.counties().filter(Q(parent=league_of) | Q(parent__parent=league_of))
+            rank = extras.league_rank(department, league_of, period.year, below)
         context = {
             **_base_context(period),
             "department": department,
@@ -421,7 +547,21 @@ def department(request, id):
             "divisions": list(department.divisions.order_by("code")),
             "rows": rows,
             "total": answer["total"],
+            "profile": total,
+            "indicators": [
+                {
+                    "key": key,
+                    "label": label,
+                    "help": help_text,
+                    "value": total[key],
+                    "average": None if average["suppressed"] else average[key],
+                }
+                for key, label, help_text in INDICATORS
+            ],
             "over_time": over_time,
+            "cuts": extras.department_cuts(department, period, scope),
+            "rank": rank,
+            "league_linkable": league_ok,
             "linkable": set(visible),
             "chart": chart,
             "answers": accountability.department_year(department, period.year, scope),
@@ -435,6 +575,7 @@ def department(request, id):
         period.label,
         tuple(scope),
         tuple(visible),
+        league_ok,
         accountability.version(scope),
     )
     return _cached_page(request, key, scope, build)

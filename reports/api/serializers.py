@@ -60,12 +60,23 @@ class PeriodMeasuresSerializer(MeasuresSerializer):
     reporter_weeks = serializers.IntegerField(allow_null=True, help_text="Submitted weekly logs.")
 
 
-class WeekRowSerializer(MeasuresSerializer):
+class _Completeness(serializers.Serializer):
+    expected_logs = serializers.IntegerField(
+        help_text="Weekly logs expected: active cadre accounts that existed in each week, summed over weeks."
+    )
+    completeness = _share("Submitted logs (adjusted) / expected logs, as DHIS2's reporting rate.")
+
+
+class WeekRowSerializer(MeasuresSerializer, _Completeness):
     week = serializers.CharField()
 
 
-class TownshipRowSerializer(PeriodMeasuresSerializer):
+class TownshipRowSerializer(PeriodMeasuresSerializer, _Completeness):
     township = RegionRefSerializer()
+
+
+class CountyTotalSerializer(PeriodMeasuresSerializer, _Completeness):
+    pass
 
 
 class CountyRowSerializer(PeriodMeasuresSerializer):
@@ -112,7 +123,7 @@ class CountyWeeksSerializer(_Answer):
 class CountyTownshipsSerializer(_Answer):
     county = RegionRefSerializer()
     results = TownshipRowSerializer(many=True)
-    total = PeriodMeasuresSerializer()
+    total = CountyTotalSerializer()
 
 
 class CountyDepartmentsSerializer(_Answer):

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.conf import settings
 from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from reports import protection
 
@@ -76,3 +78,34 @@ def closes_after_hours():
     """Hours after its Sunday ends at which a week closes (rule 3), as a plain number: 36."""
     hours = float(settings.BURDEN_WEEK_CLOSES_AFTER_HOURS)
     return f"{hours:g}"
+
+
+_ARROWS = {"up": "↑", "down": "↓", "same": "→"}
+
+
+@register.simple_tag
+def change(c, places=1, kind="num"):
+    """The change of a figure against the previous bucket (reports.stats.change): an arrow, the
+    signed difference, and the direction in words for screen readers; an em dash where either
+    figure is hidden or missing. `kind` "pct" gives a share's change in percentage points."""
+    if not c:
+        return format_html(
+            '<span class="change" data-direction="none"><span class="visually-hidden">{}</span>—</span>',
+            _("no comparison"),
+        )
+    delta = c["delta"] * (100 if kind == "pct" else 1)
+    words = {"up": _("up on the previous period"), "down": _("down on the previous period")}.get(
+        c["direction"], _("unchanged on the previous period")
+    )
+    shown = f"{delta:+,.{int(places)}f}"
+    if kind == "pct":
+        shown = _("%(n)s pts") % {"n": shown}
+    return format_html(
+        '<span class="change change-{}" data-direction="{}"><span aria-hidden="true">{}</span> '
+        '<span class="visually-hidden">{}</span>{}</span>',
+        c["direction"],
+        c["direction"],
+        _ARROWS[c["direction"]],
+        words,
+        shown,
+    )

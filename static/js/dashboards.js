@@ -25,14 +25,44 @@
   }
 
   function trend(d) {
+    var series = d.kinds.map(function (k) {
+      return { name: k.label, type: "bar", stack: "hours", data: d.hours[k.key],
+               itemStyle: { color: COLORS[k.key] }, barMaxWidth: 28 };
+    });
+    var yAxis = [{ type: "value", name: d.unit, nameGap: 10 }];
+    if (d.per_cadre) {
+      // Hours per cadre per week on its own axis, with the county's target as a dashed line.
+      yAxis.push({ type: "value", name: d.per_cadre_label, nameGap: 10, splitLine: { show: false },
+                   nameTextStyle: { align: "right" },
+                   max: d.target ? function (v) { return Math.max(v.max, d.target) * 1.1; } : null });
+      var line = { name: d.per_cadre_label, type: "line", yAxisIndex: 1, data: d.per_cadre,
+                   connectNulls: false, symbolSize: 6, lineStyle: { width: 2, color: "#1f6f5c" },
+                   itemStyle: { color: "#1f6f5c" } };
+      if (d.target) {
+        line.markLine = { symbol: "none", silent: true, lineStyle: { type: "dashed", color: "#b3261e", width: 2 },
+                          label: { formatter: d.target_label + " " + d.target, position: "insideEndTop" },
+                          data: [{ yAxis: d.target }] };
+      }
+      series.push(line);
+    }
     return base({
       grid: { left: 8, right: 12, top: 56, bottom: 8, containLabel: true },
       legend: { top: 0, itemWidth: 12, itemHeight: 10 },
       xAxis: { type: "category", data: d.weeks.map(shortWeek), axisLabel: { hideOverlap: true } },
-      yAxis: { type: "value", name: d.unit, nameGap: 10 },
+      yAxis: yAxis,
+      series: series
+    });
+  }
+
+  function quarterKinds(d) {
+    return base({
+      legend: { top: 0, itemWidth: 12, itemHeight: 10 },
+      grid: { left: 8, right: 12, top: 40, bottom: 8, containLabel: true },
+      xAxis: { type: "category", data: d.quarters },
+      yAxis: { type: "value" },
       series: d.kinds.map(function (k) {
-        return { name: k.label, type: "bar", stack: "hours", data: d.hours[k.key],
-                 itemStyle: { color: COLORS[k.key] }, barMaxWidth: 28 };
+        return { name: k.label, type: "bar", stack: "kinds", data: d.quarter_kinds[k.key],
+                 itemStyle: { color: COLORS[k.key] }, barMaxWidth: 40 };
       })
     });
   }
@@ -65,6 +95,7 @@
   function optionFor(kind, el, d) {
     if (kind === "trend") return trend(d);
     if (kind === "spark") return spark(d, el.getAttribute("data-key"));
+    if (kind === "quarter-kinds") return quarterKinds(d);
     if (kind === "counties") return horizontal(d.names, d.hours_per_reporter, "#1f6f5c", d.unit);
     if (kind === "department-counties") return horizontal(d.names, d.hours, "#a33b5c", d.unit);
     if (kind === "quarters") {

@@ -27,6 +27,7 @@ from tests.conftest import PASSWORD
 
 DAYS = {"2026-W46": dt.date(2026, 11, 11), "2026-W47": dt.date(2026, 11, 18)}
 TITLE = "全省乡村振兴工作视频会"
+JOINED = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 
 
 def _cadre(username, region):
@@ -76,6 +77,9 @@ def populate(w, extra=0):
             for week, day in DAYS.items():
                 services.entries_bulk_create(cadre=cadre, rows=_rows(w, day, extra))
                 services.week_submit(cadre=cadre, week=week)
+    # Every cadre's account dates from the start of the year, so completeness (logs submitted /
+    # logs expected from active accounts week by week) has a denominator in every week.
+    User.objects.filter(role=Role.CADRE).update(date_joined=JOINED)
     jobs.rollup_all()
     return {"府山街道": w.township, "荷花街道": w.township2, "石室乡": t3, "万田乡": t4}
 

@@ -5,6 +5,7 @@ same cell; exact figures use the `exact` fixture. Data is filed on the frozen Su
 `closed` reads it once that week has closed.
 """
 
+import codecs
 import csv
 import io
 import json
@@ -28,6 +29,9 @@ def client_for(user, language="en"):
 
 
 def url(dataset, fmt, **query):
+    """The export's URL; field codes as headers (what these tests of the rows read) unless the
+    test asks for the readable files (header="names", the default for people)."""
+    query.setdefault("header", "codes")
     base = reverse("api-stats:export", kwargs={"dataset": dataset, "fmt": fmt})
     return base + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
 
@@ -271,3 +275,50 @@ def test_a_formula_looking_name_is_inert_text_in_csv_and_xlsx(closed, name):
     assert cell.data_type == "s"  # text, not "f" (a formula)
     numbers = [c for c in sheet[cell.row] if type(c.value) in (int, float)]
     assert numbers and all(c.data_type == "n" for c in numbers)
+
+
+# ---------------------------------------------------------------------------- files people read
+
+
+def test_xlsx_for_people_has_chinese_headers_a_title_block_and_percentages(closed):
+    w = closed
+    answer = client_for(w.county_reviewer, "zh-hans").get(
+        url("county-townships", "xlsx", period="2026-Q4", header="names")
+    )
+    assert answer.status_code == 200
+    book = load_workbook(io.BytesIO(body(answer)))
+    sheet = book.active
+    assert sheet.title == "乡镇（街道）"
+    rows = list(sheet.iter_rows(values_only=True))
+    # Title block: the county, the period, the data's date, the note, the notice explained.
+    assert rows[0][0].endswith("柯城区") and rows[1][0] == "期间：2026-Q4"
+    assert rows[2][0].startswith("数据截至") and rows[3][0] == ADJUSTED_ZH
+    header_at = next(i for i, r in enumerate(rows) if r[0] == "乡镇代码")
+    assert sheet.freeze_panes == f"A{header_at + 2}"
+    header = rows[header_at]
+    assert "填报完整率" in header and "人均每周用时" in header and "hours_per_reporter" not in header
+    share = header.index("占40小时工作周的比例")
+    cells = list(sheet.iter_rows(min_row=header_at + 2))
+    formats = {row[share].number_format for row in cells if isinstance(row[share].value, float)}
+    assert formats == {"0.0%"}
+    hidden = [r for r in rows[header_at + 1 :] if r[header.index("是否隐藏（人数不足）")] == "是"]
+    assert hidden and all(r[header.index("填报干部")] == "少于5人，不予显示" for r in hidden)
+
+
+def test_csv_for_people_keeps_its_bom_and_has_chinese_headers(closed):
+    w = closed
+    data = body(
+        client_for(w.county_reviewer, "zh-hans").get(
+            url("county-weeks", "csv", period="2026-Q4", header="names")
+        )
+    )
+    assert data.startswith(codecs.BOM_UTF8)
+    text = data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("周次,是否隐藏（人数不足）,填报干部")
+    assert text.rstrip().splitlines()[-1].startswith("数据截至")
+
+
+def test_a_bad_header_is_a_400(closed):
+    w = closed
+    answer = client_for(w.county_reviewer, "zh-hans").get(url("county-weeks", "csv", header="fancy"))
+    assert answer.status_code == 400 and "header" in answer.json()
