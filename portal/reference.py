@@ -498,6 +498,11 @@ def _code(obj) -> str:
 
 
 def _rows_of(instance):
+    # A new object with a code already taken: the form's uniqueness error says so, and the rules
+    # would take it for that other object (rows find what they update by code).
+    new = isinstance(instance, (Region, Department)) and instance.pk is None
+    if new and type(instance).objects.filter(code=instance.code).exists():
+        return None
     if isinstance(instance, Region):
         if instance.level not in RegionLevel.values:
             return None

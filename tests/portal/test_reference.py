@@ -368,3 +368,11 @@ def test_the_admin_still_saves_good_changes(admin_client, world):
     data = {"username": "bob", "display_name": "李强", "role": Role.CADRE, "region": world.township2.pk}
     assert admin_client.post(url, {**data, "department": "", "is_active": "on"}).status_code == 302
     assert User.objects.get(username="bob").region == world.township2
+
+
+def test_a_taken_code_is_only_a_uniqueness_error(admin_client, world):
+    """A new region with the county's code is not mistaken for a change of that county's level."""
+    data = {"code": "330802", "name": "重复", "level": RegionLevel.TOWNSHIP, "parent": world.county.pk}
+    response = admin_client.post(reverse("admin:portal_region_add"), data)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["code"]
