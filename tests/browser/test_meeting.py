@@ -120,7 +120,8 @@ def test_a_department_viewer_sees_what_to_cut(desktop, live_server, county):
     assert indicators.count() == 6
     relayed = page.locator('tr[data-indicator="relayed_meeting_share"] td').first.inner_text()
     # Every meeting it issued was relayed (44 of 44): both counts adjusted by at most 2 each.
-    assert 42 / 46 <= float(relayed.split()[0].removesuffix("%")) / 100 <= 1
+    # The page rounds to 0.1%: 42/46 = 91.30...% may read "91.3%".
+    assert 42 / 46 - 0.0005 <= float(relayed.split()[0].removesuffix("%")) / 100 <= 1
     # Its divisions, linked.
     division = page.locator("[data-divisions] a", has_text=w.dept_division.name)
     assert division.get_attribute("href").startswith(f"/reports/departments/{w.dept_division.pk}/")

@@ -134,7 +134,7 @@ def test_merging_a_duplicate_closes_it_and_its_author_follows_the_other(w):
 def test_the_department_answers_late_and_is_counted_late(w, frozen):
     report = routed(w)
     frozen.set(dt.datetime(2026, 12, 9, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    assert tasks.recompute_overdue.delay().get() == 1
+    assert tasks.recompute_overdue.apply().get() == 1  # the task itself, run here
     assert Report.objects.overdue().filter(pk=report.pk).exists()
     assert services.recompute_overdue() == 0  # idempotent: marked once, one step
     assert Step.objects.filter(report=report, kind=StepKind.OVERDUE).count() == 1
