@@ -15,6 +15,12 @@ def is_admin(user) -> bool:
     return bool(user and user.is_authenticated and (user.role == Role.ADMIN or user.is_superuser))
 
 
+def can_see_rollup_runs(user) -> bool:
+    """The status rows of rollup runs (reports.run_views): administrators only. They hold county
+    codes and error messages, never a figure or an identity."""
+    return is_admin(user)
+
+
 def home_county(user) -> Region | None:
     """The county a cadre or county reviewer belongs to."""
     if not user.is_authenticated or user.region is None:

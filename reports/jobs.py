@@ -14,13 +14,13 @@ it: its newer mark simply outlives the rollup and is rolled up next.
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from portal.models import DirtyCountyWeek, Region, WeeklyLog
-from reports import extras, loading
-from reports.models import CountyWeekStat
+from reports import extras, loading, runs
+from reports.models import CountyWeekStat, RollupRun
 from reports.rollup import rollup
 
 logger = logging.getLogger(__name__)
@@ -102,13 +102,28 @@ def county_batches(ids: list[int], max_logs: int = BATCH_LOGS) -> list[list[int]
     return batches
 
 
-def rollup_all(progress=None) -> int:
+def rollup_all(progress=None, run_id: int | None = None) -> int:
     """Recompute every county in this process, a batch of counties per transaction;
-    `progress(done, total)` is called with the counties done after each batch."""
+    `progress(done, total)` is called with the counties done after each batch.
+
+    With a status row `run_id` (reports.runs), progress is recorded there too, and a batch that
+    raises is retried county by county so that only the county at fault is recorded as failed and
+    the run goes on; without one, the error propagates as before."""
     ids = county_ids()
     done = 0
     for batch in county_batches(ids):
-        _rollup(batch, None)
+        try:
+            _rollup(batch, None)
+            runs.done(run_id, len(batch))
+        except Exception:
+            if run_id is None:
+                raise
+            for county_id in batch:
+                try:
+                    _rollup([county_id], None)
+                    runs.done(run_id)
+                except Exception as error:
+                    runs.failed(run_id, county_id, error)
         done += len(batch)
         if progress:
             progress(done, len(ids))
@@ -129,28 +144,54 @@ def drain_county(county_id: int) -> int:
     return len(marks or [])
 
 
-def drain_dirty(limit: int | None = None) -> int:
+def drain_dirty(limit: int | None = None, triggered_by: str = "beat") -> int:
     """Roll up marked county-weeks, a county at a time, oldest mark first, skipping counties
     another rollup holds; the number of county-weeks done. Celery beat runs it every
-    BURDEN_DRAIN_SECONDS: whatever no enqueue reached (broker down, lost task, lost worker)."""
-    done, busy = 0, set()
-    while limit is None or done < limit:
-        county_id = (
-            DirtyCountyWeek.objects.exclude(county_id__in=busy)
-            .order_by("marked_at", "pk")
-            .values_list("county_id", flat=True)
-            .first()
-        )
-        if county_id is None:
-            break
-        marks = _rollup([county_id], None, only_marked=True, wait=False)
-        if marks is None:
-            busy.add(county_id)  # held by another rollup, or drained by it meanwhile
-            continue
-        done += len(marks)
+    BURDEN_DRAIN_SECONDS: whatever no enqueue reached (broker down, lost task, lost worker).
+
+    A drain that rolls something up gets a status row (reports.runs; an empty one writes none). A
+    county whose rollup raises anything but a database error (which the Celery task retries) is
+    recorded there as failed and skipped, so one bad county cannot hold back the others' marks."""
+    done, busy, run_id = 0, set(), None
+    try:
+        while limit is None or done < limit:
+            county_id = (
+                DirtyCountyWeek.objects.exclude(county_id__in=busy)
+                .order_by("marked_at", "pk")
+                .values_list("county_id", flat=True)
+                .first()
+            )
+            if county_id is None:
+                if not busy:
+                    runs.settle_rebuilds()  # nothing is marked: every rebuild's counties are done
+                break
+            try:
+                marks = _rollup([county_id], None, only_marked=True, wait=False)
+            except DatabaseError:
+                raise
+            except Exception as error:
+                run_id = run_id or _drain_run(busy | {county_id}, triggered_by)
+                runs.failed(run_id, county_id, error)
+                busy.add(county_id)
+                continue
+            if marks is None:
+                busy.add(county_id)  # held by another rollup, or drained by it meanwhile
+                continue
+            run_id = run_id or _drain_run(busy | {county_id}, triggered_by)
+            runs.done(run_id)
+            done += len(marks)
+    finally:
+        runs.finish(run_id)
     if done:
         logger.info("rolled up %d dirty county-weeks", done)
     return done
+
+
+def _drain_run(counties_seen: set, triggered_by: str) -> int:
+    """The status row of a drain that has just rolled up (or failed) its first county: counting
+    that county and those still marked (a count that grows if more are marked meanwhile)."""
+    left = DirtyCountyWeek.objects.exclude(county_id__in=counties_seen).values("county_id").distinct()
+    return runs.start(RollupRun.Kind.DRAIN, 1 + left.count(), triggered_by)
 
 
 def mark_all_dirty() -> int:

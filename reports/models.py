@@ -284,3 +284,38 @@ class CountyTarget(models.Model):
                 name="countytarget_hours_in_range",
             )
         ]
+
+
+class RollupRun(models.Model):
+    """A status row per rollup run (STYLE.md habit 5): who or what started it, how many counties
+    it covers, how many are done, and which failed and why, so that the administrators' page
+    (reports.run_views) can show a progress bar and failures are not lost in a worker's log.
+    Written only by reports.runs; the per-submit rollup of one county-week writes none."""
+
+    class Kind(models.TextChoices):
+        REBUILD = "rebuild", _("Full rebuild (workers)")
+        COMMAND = "command", _("manage.py rollup")
+        DRAIN = "drain", _("Dirty-mark drain")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    triggered_by = models.CharField(_("triggered by"), max_length=100, blank=True)
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    counties_total = models.IntegerField(_("counties"), default=0)
+    counties_done = models.IntegerField(_("counties done"), default=0)
+    failures = models.IntegerField(_("failures"), default=0)
+    # One line per failed county: its code, the error's class and the start of its message.
+    failure_notes = models.TextField(_("failed counties"), blank=True)
+
+    class Meta:
+        verbose_name = _("rollup run")
+        verbose_name_plural = _("rollup runs")
+        ordering = ["-started_at", "-pk"]
+        indexes = [models.Index(fields=["-started_at"], name="rolluprun_started")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def running(self) -> bool:
+        return self.finished_at is None

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from reports import views
+from reports import run_views, views
 
 app_name = "reports"
 urlpatterns = [
@@ -14,4 +14,6 @@ urlpatterns = [
     path("regions/<str:code>/", views.region, name="region"),
     path("regions/<str:code>/league/", views.league, name="league"),
     path("departments/<int:id>/", views.department, name="department"),
+    path("runs/", run_views.rollup_runs, name="runs"),
+    path("runs.json", run_views.rollup_runs_json, name="runs-json"),
 ]

@@ -200,7 +200,8 @@ def home(request):
     provinces = []
     if policy.is_admin(user):
         provinces = list(Region.objects.filter(level=RegionLevel.PROVINCE).prefetch_related("children"))
-    return _render(request, "reports/home.html", {"provinces": provinces})
+    context = {"provinces": provinces, "can_see_runs": policy.can_see_rollup_runs(user)}
+    return _render(request, "reports/home.html", context)
 
 
 # ---------------------------------------------------------------------------- county
