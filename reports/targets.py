@@ -25,13 +25,19 @@ def set_target(county, hours: Decimal | None) -> None:
         CountyTarget.objects.update_or_create(county=county, defaults={"hours_per_cadre_week": hours})
 
 
+_OUT_OF_RANGE = _("A target is between 0.1 and 40 hours per cadre per week.")
+
+
 class TargetForm(forms.Form):
     hours_per_cadre_week = forms.DecimalField(
         label=_("Target: hours per cadre per week"),
         required=False,
         max_digits=4,
         decimal_places=1,
-        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(MAX_HOURS)],
+        validators=[
+            MinValueValidator(Decimal("0.1"), message=_OUT_OF_RANGE),
+            MaxValueValidator(MAX_HOURS, message=_OUT_OF_RANGE),
+        ],
         help_text=_("Between 0.1 and 40 hours; leave empty to remove the target."),
         error_messages={"invalid": _("Enter a number of hours such as 6.5.")},
     )
