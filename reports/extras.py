@@ -8,7 +8,8 @@ at least BURDEN_MIN_GROUP distinct reporters; permission is the caller's (portal
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import CharField, Exists, OuterRef, Sum, Value
+from django.db.models.functions import Concat
 
 from portal import weeks as isoweeks
 from portal.models import (
@@ -108,13 +109,46 @@ def county_cost(county: Region, period: isoweeks.Period, total_suppressed: bool)
     if total_suppressed:
         return {"suppressed": True, "yuan": None, "levels": None}
     rows = ReporterLevelWeek.objects.filter(county=county, week__in=protection.closed_weeks(period))
-    levels = {
-        # "hours_total" like the county's: a county whose cadres are all of one level shows the
-        # same hours in the cost as in its total.
+    # "hours_total" like the county's: a county whose cadres are all of one level shows the same
+    # hours in the cost as in its total.
+    return recommend.cost(_levels(stats.cells_of(rows, "level")), settings.BURDEN_WAGE_TARIFF)
+
+
+def _levels(cells) -> dict:
+    # "hours_total" like county_cost's: the same cell gives the same hours on every page.
+    return {
         level: (cell.shown, protection.hours(cell, "hours_total", cell.hours))
-        for level, cell in stats.cells_of(rows, "level").items()
+        for level, cell in cells.items()
     }
-    return recommend.cost(levels, settings.BURDEN_WAGE_TARIFF)
+
+
+def region_cost(period: isoweeks.Period, county_ids, results: list[dict], total_suppressed: bool) -> dict:
+    """The cost card of a city or province and of each county in its comparison table, priced
+    like county_cost: each county's levels are the very cells of its own county page (the same
+    yuan there and here), the region's are its own cells (each level over the region's
+    counties). `results`: the region answer's county rows; a suppressed county shows no cost.
+    Two queries whatever the number of counties.
+
+    Returns {"total": cost, "counties": {county code: cost}}."""
+    weeks = protection.closed_weeks(period)
+    shown = [r["county"]["code"] for r in results if not r["suppressed"]]
+    tariff = settings.BURDEN_WAGE_TARIFF
+    rows = ReporterLevelWeek.objects.filter(county_id__in=list(county_ids), week__in=weeks)
+    counties = {}
+    if shown:
+        by_county: dict[str, dict] = {}
+        per_level = rows.filter(county__code__in=shown).annotate(
+            county_level=Concat("county__code", Value("|"), "level", output_field=CharField())
+        )
+        for key, cell in stats.cells_of(per_level, "county_level").items():
+            code, level = key.split("|", 1)
+            by_county.setdefault(code, {})[level] = cell
+        counties = {code: recommend.cost(_levels(by_county.get(code, {})), tariff) for code in shown}
+    if total_suppressed:
+        total = {"suppressed": True, "yuan": None, "levels": None}
+    else:
+        total = recommend.cost(_levels(stats.cells_of(rows, "level")), tariff)
+    return {"total": total, "counties": counties}
 
 
 def recommendations(county: Region, period: isoweeks.Period) -> dict:

@@ -457,6 +457,8 @@ def region(request, code):
             "as_of": answer["as_of"],
             "rows": rows,
             "total": answer["total"],
+            "cost": extras.region_cost(period, counties, rows, answer["total"]["suppressed"]),
+            "tariff": settings.BURDEN_WAGE_TARIFF,
             "cities": cities,
             "chart": chart,
         }

@@ -560,7 +560,8 @@ def test_a_years_drill_down_shows_its_quarters(closed):
 # The league and department pages also show the direct channel's accountability figures, a fixed
 # number of queries whatever the data: its version (part of the cache key), the routings and, on
 # the department page, the department's divisions (2 on the league, 4 on the department page; the
-# version also on a cached page: 1).
+# version also on a cached page: 1). The region page's cost card costs 2 (each shown county's
+# cadre levels, the region's levels).
 # Pinned per view in a NetBox-style baseline file (tests/reports/query_baselines.json):
 # {view: [uncached, cached]}. A change that makes a view cost more fails here; one that makes it
 # cost less should lower the baseline.
