@@ -8,7 +8,7 @@ at least BURDEN_MIN_GROUP distinct reporters; permission is the caller's (portal
 
 import pandas as pd
 from django.conf import settings
-from django.db.models import CharField, Exists, OuterRef, Sum, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Sum, Value
 from django.db.models.functions import Concat
 
 from portal import weeks as isoweeks
@@ -72,8 +72,11 @@ def _queries(county_ids, weeks):
             f"JOIN {entry_t} e ON e.id = di.entry_id WHERE {of_logs} AND e.app_id IS NOT NULL",
             entry_params,
         ),
+        # Every entry names at least one issuing department (portal.services): a meeting with
+        # n issuers gives n rows, one per department holding it.
         "titles": (
-            f"SELECT e.id, e.log_id, e.title FROM {entry_t} e WHERE {of_logs} AND e.kind = %s",
+            f"SELECT e.id, e.log_id, e.title, ed.department_id FROM {entry_t} e "
+            f"JOIN {link_t} ed ON ed.entry_id = e.id WHERE {of_logs} AND e.kind = %s",
             [*entry_params, Kind.MEETING],
         ),
     }
@@ -290,7 +293,8 @@ def department_cuts(department: Department, period: isoweeks.Period, county_ids)
     closed weeks: the joint-inspection candidates (per county and whole fortnight, as on the
     county page) naming it or a division; the apps it or a division owns, each with the data
     items that at least one other app also demands (a county list filled once); each group of at
-    least min_group cadres, never a count (reports.recommend)."""
+    least min_group cadres, never a count (reports.recommend); and the repeated meeting themes
+    it or a division held (recommend.repeated_themes), with every department holding them."""
     group = min_group()
     weeks = protection.closed_weeks(period)
     tree = set(stats.department_tree(department))
@@ -313,6 +317,26 @@ def department_cuts(department: Department, period: isoweeks.Period, county_ids)
         ),
         group,
     )
+    # Repeated meeting themes among the titles its tree held: each (week, title, department) of
+    # such a title with its distinct cadres, counted in the database (a province's video
+    # conference heard by every cadre every week is one row a week, not one per cadre), and only
+    # those of at least the minimum group (recommend.repeated_themes checks again). One query.
+    held = ReporterTitleWeek.objects.filter(
+        county_id__in=list(county_ids), week__in=weeks, department_id__in=list(tree)
+    ).values("title")
+    holdings = list(
+        ReporterTitleWeek.objects.filter(county_id__in=list(county_ids), week__in=weeks, title__in=held)
+        .values_list("week", "title", "department_id", "department__code", "department__name")
+        .annotate(cadres=Count("cadre_id", distinct=True))
+        .filter(cadres__gte=group)
+        .order_by()
+    )
+    holders = {row[2]: {"code": row[3], "name": row[4]} for row in holdings if row[3] is not None}
+    themes = [
+        theme
+        for theme in recommend.repeated_themes([(*row[:3], row[5]) for row in holdings], group)
+        if tree.intersection(d["department_id"] for d in theme["departments"])
+    ]
     names = Department.objects.in_bulk({pk for c in inspections for pk in c["department_ids"]})
     counties = Region.objects.in_bulk({c["county_id"] for c in inspections})
     others = App.objects.in_bulk({a["app_id"] for c in items for a in c["apps"]})
@@ -333,7 +357,13 @@ def department_cuts(department: Department, period: isoweeks.Period, county_ids)
             if any(a["app_id"] == app.pk for a in c["apps"])
         ]
         apps.append({"app": app, "duplicated": twice})
-    return {"inspections": inspections, "apps": apps}
+    for theme in themes:
+        theme["departments"] = [
+            {**d, "department": holders[d["department_id"]], "own": d["department_id"] in tree}
+            for d in theme["departments"]
+            if d["department_id"] in holders
+        ]
+    return {"inspections": inspections, "apps": apps, "themes": themes}
 
 
 def league_rank(department: Department, region: Region, year: str, counties) -> dict:

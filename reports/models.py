@@ -242,8 +242,10 @@ class ReporterDataItemWeek(models.Model):
 
 
 class ReporterTitleWeek(models.Model):
-    """Internal: a meeting title (whitespace-normalised) a cadre reported that week. Only counts
-    of titles shared by at least BURDEN_MIN_GROUP distinct cadres ever leave the database."""
+    """Internal: a meeting title (whitespace-normalised) a cadre reported that week, per issuing
+    department (a meeting with two issuers gives two rows). Only titles shared by at least
+    BURDEN_MIN_GROUP distinct cadres ever leave the database, and only as titles and departments,
+    never counts."""
 
     county = models.ForeignKey(**_INTERNAL_FK)
     week = models.CharField(max_length=8)
@@ -251,6 +253,8 @@ class ReporterTitleWeek(models.Model):
     year = models.CharField(max_length=4)
     cadre_id = models.BigIntegerField()
     title = models.CharField(max_length=200)
+    # Null only on rows written before the column existed (migration 0011 marks them stale).
+    department = models.ForeignKey(**{**_INTERNAL_FK, "to": Department, "null": True})
     entries = models.IntegerField(default=0)
 
     class Meta:

@@ -7,7 +7,8 @@ Two halves:
   bucket's distinct reporters are exact);
 - reading side: the Standard Cost Model price of a period's hours, and the recommendations the
   articles propose (merge inspections into one joint inspection, fill data once in a county list,
-  see which meeting themes repeat). Each keeps only groups of at least `group` distinct reporters.
+  see which meeting themes repeat and which departments hold them). Each keeps only groups of at
+  least `group` distinct reporters.
 """
 
 import re
@@ -19,7 +20,7 @@ from reports.rollup import week_buckets
 LOG_COLUMNS = ["log_id", "cadre_id", "county_id", "week", "level", "hours_total"]
 INSPECTION_COLUMNS = ["entry_id", "log_id", "hours", "department_id"]
 DATA_ITEM_COLUMNS = ["entry_id", "log_id", "app_id", "data_item_id"]
-TITLE_COLUMNS = ["entry_id", "log_id", "title"]
+TITLE_COLUMNS = ["entry_id", "log_id", "title", "department_id"]
 _SPACES = re.compile(r"\s+")
 
 
@@ -51,7 +52,7 @@ def extras(
 
     logs: one row per submitted log with the cadre's level and the log's hours; inspections: one
     row per (inspection entry, issuing department); data_items: one row per (app task, data item);
-    titles: one row per meeting; record_keys: each log's record key by (cadre_id, week).
+    titles: one row per (meeting, issuing department); record_keys: each log's record key by (cadre_id, week).
     """
     logs = logs.astype({"week": "object"})
     keys = ["county_id", "week", "cadre_id"]
@@ -85,7 +86,11 @@ def extras(
     meetings = _on_logs(titles, logs)
     meetings["title"] = meetings["title"].map(normalise_title)
     meetings = meetings[meetings["title"] != ""]
-    meetings = meetings.groupby([*keys, "title"], sort=True).agg(entries=("entry_id", "size")).reset_index()
+    meetings = (
+        meetings.groupby([*keys, "title", "department_id"], sort=True)
+        .agg(entries=("entry_id", "size"))
+        .reset_index()
+    )
 
     return {
         "reporter_levels": levels,
@@ -196,3 +201,28 @@ def repeated_titles(rows, group: int, limit: int = 20) -> list[dict]:
     per = frame.groupby("title")["cadre_id"].nunique().reset_index(name="cadres")
     per = per[per["cadres"] >= group].sort_values("title")
     return [{"title": title} for title in per["title"].head(limit)]
+
+
+def repeated_themes(rows, group: int) -> list[dict]:
+    """Meeting themes held again and again: candidates to merge into one meeting (or to hold once
+    and not relay). `rows`: (week, title, department_id, cadres), the distinct cadres who
+    reported a meeting of that title issued by that department that week.
+
+    A department *held* a theme in a week if at least `group` distinct cadres reported it that
+    week; a theme is repeated if it was held at least twice: by two departments, or by one
+    department in two weeks. Each fact listed is one week's and covers at least `group` cadres,
+    so no two periods' answers subtract to a smaller group; no count is given. A candidate: the
+    title and each department holding it with its weeks, by department id; themes in title order.
+    """
+    frame = pd.DataFrame(list(rows), columns=["week", "title", "department_id", "cadres"])
+    held = frame[frame["cadres"] >= group]
+    out = []
+    for title, block in held.groupby("title", sort=True):
+        if len(block) < 2:
+            continue
+        departments = [
+            {"department_id": int(department), "weeks": sorted(weeks["week"])}
+            for department, weeks in block.groupby("department_id", sort=True)
+        ]
+        out.append({"title": title, "departments": departments})
+    return out

@@ -561,7 +561,7 @@ def test_a_years_drill_down_shows_its_quarters(closed):
 # number of queries whatever the data: its version (part of the cache key), the routings and, on
 # the department page, the department's divisions (2 on the league, 4 on the department page; the
 # version also on a cached page: 1). The region page's cost card costs 2 (each shown county's
-# cadre levels, the region's levels).
+# cadre levels, the region's levels); the department page's repeated meeting themes 1.
 # Pinned per view in a NetBox-style baseline file (tests/reports/query_baselines.json):
 # {view: [uncached, cached]}. A change that makes a view cost more fails here; one that makes it
 # cost less should lower the baseline.

@@ -95,6 +95,52 @@ def test_repeated_titles_need_enough_distinct_cadres():
     assert recommend.repeated_titles(rows, 6) == []
 
 
+def _held(title, department, week, cadres):
+    return [(week, title, department, len(cadres))]
+
+
+def test_a_theme_held_by_two_departments_is_repeated():
+    rows = _held("秸秆禁烧", 7, "2026-W46", range(5)) + _held("秸秆禁烧", 8, "2026-W47", range(3, 8))
+    assert recommend.repeated_themes(rows, 5) == [
+        {
+            "title": "秸秆禁烧",
+            "departments": [
+                {"department_id": 7, "weeks": ["2026-W46"]},
+                {"department_id": 8, "weeks": ["2026-W47"]},
+            ],
+        }
+    ]
+
+
+def test_a_theme_one_department_holds_in_two_weeks_is_repeated():
+    rows = _held("安全生产", 7, "2026-W46", range(5)) + _held("安全生产", 7, "2026-W47", range(5))
+    assert recommend.repeated_themes(rows, 5) == [
+        {"title": "安全生产", "departments": [{"department_id": 7, "weeks": ["2026-W46", "2026-W47"]}]}
+    ]
+
+
+def test_a_theme_held_once_is_not_repeated():
+    # One department, one week, however many cadres heard it (one meeting relayed widely).
+    assert recommend.repeated_themes(_held("全省视频会", 7, "2026-W47", range(50)), 5) == []
+    assert recommend.repeated_themes([], 5) == []
+
+
+def test_a_holding_of_too_few_cadres_does_not_count_nor_is_named():
+    rows = _held("秸秆禁烧", 7, "2026-W46", range(5)) + _held("秸秆禁烧", 8, "2026-W47", range(4))
+    assert recommend.repeated_themes(rows, 5) == []
+    # Nor do small weeks add up: 4 + 4 distinct cadres over two weeks are not a holding.
+    rows = _held("例会", 7, "2026-W46", range(4)) + _held("例会", 7, "2026-W47", range(4, 8))
+    rows += _held("例会", 8, "2026-W46", range(5))
+    assert recommend.repeated_themes(rows, 5) == []
+    rows = _held("秸秆禁烧", 7, "2026-W46", range(5)) + _held("秸秆禁烧", 8, "2026-W47", range(5))
+    rows += _held("秸秆禁烧", 9, "2026-W47", range(4))
+    themes = recommend.repeated_themes(rows, 5)
+    assert [d["department_id"] for d in themes[0]["departments"]] == [7, 8]  # 9 is named nowhere
+    # Never a count: a title, departments and weeks.
+    assert set(themes[0]) == {"title", "departments"}
+    assert all(set(d) == {"department_id", "weeks"} for d in themes[0]["departments"])
+
+
 def test_titles_match_up_to_whitespace():
     assert recommend.normalise_title("  全省  乡村振兴\t会 ") == "全省 乡村振兴 会"
 
@@ -106,7 +152,9 @@ def test_extras_frames_from_raw_rows():
     )
     inspections = pd.DataFrame([(50, 1, 3.0, 7), (50, 1, 3.0, 8)], columns=recommend.INSPECTION_COLUMNS)
     items = pd.DataFrame([(51, 1, 4, 30), (51, 1, 4, 31)], columns=recommend.DATA_ITEM_COLUMNS)
-    titles = pd.DataFrame([(52, 1, " 例会 "), (53, 1, "例会")], columns=recommend.TITLE_COLUMNS)
+    titles = pd.DataFrame(
+        [(52, 1, " 例会 ", 7), (53, 1, "例会", 7), (53, 1, "例会", 8)], columns=recommend.TITLE_COLUMNS
+    )
     frames = recommend.extras(logs, inspections, items, titles)
     assert frames["reporter_levels"][["cadre_id", "level", "quarter", "year"]].values.tolist() == [
         [100, "village", "2026-Q4", "2026"],
@@ -117,7 +165,11 @@ def test_extras_frames_from_raw_rows():
         [8, 1, 1.5],
     ]
     assert frames["reporter_data_items"]["data_item_id"].tolist() == [30, 31]
-    assert frames["reporter_titles"][["title", "entries"]].values.tolist() == [["例会", 2]]
+    # One row per issuing department: a meeting with two issuers counts for each.
+    assert frames["reporter_titles"][["title", "department_id", "entries"]].values.tolist() == [
+        ["例会", 7, 2],
+        ["例会", 8, 1],
+    ]
 
 
 @pytest.mark.django_db
