@@ -13,7 +13,7 @@ import pytest
 from portal import services
 from portal.models import DirtyCountyWeek, Region, RegionLevel
 from reports import jobs, loading, tasks
-from reports.models import CountyWeekStat, ReporterWeek
+from reports.models import CountyWeekStat, ReporterWeek, RollupRun
 from tests.reports import fixture, processes
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -55,6 +55,13 @@ def test_a_rebuild_survives_a_worker_killed_mid_county(world, need_postgres, nee
             assert worker.poll() is None, "the worker died on its own"
             time.sleep(0.2)
         assert DirtyCountyWeek.objects.filter(county=last).exists()
+        # Readers see the progress as each county's task commits: 3 of 4, still running.
+        run = RollupRun.objects.get(kind=RollupRun.Kind.REBUILD)
+        while run.counties_done < 3:
+            assert time.monotonic() < deadline, "progress was not recorded"
+            time.sleep(0.2)
+            run.refresh_from_db()
+        assert (run.counties_total, run.counties_done, run.running) == (4, 3, True)
         time.sleep(1)  # it has taken the last county's task and waits for the county
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=10)
@@ -75,6 +82,14 @@ def test_a_rebuild_survives_a_worker_killed_mid_county(world, need_postgres, nee
                 assert time.monotonic() - killed < 120, "not rebuilt within 2 minutes of the kill"
                 assert worker.poll() is None, "the new worker died"
                 time.sleep(0.5)
+            # The rebuild's status row: three counties counted by their tasks, the lost one by the
+            # drain that found no mark left (its task comes back only when the broker redelivers).
+            run = RollupRun.objects.get(kind=RollupRun.Kind.REBUILD)
+            while run.running:
+                assert time.monotonic() - killed < 130, "the rebuild's run was never finished"
+                time.sleep(0.5)
+                run.refresh_from_db()
+            assert (run.counties_total, run.counties_done, run.failures) == (4, 4, 0)
         finally:
             output = processes.stop_worker(worker)
     assert "Traceback" not in output, output[-3000:]
