@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from reports.models import RollupRun
 
+from .test_accessibility import Audit
 from .test_csp import watch
 from .test_dashboards import log_in
 
@@ -28,6 +29,9 @@ def test_the_progress_bar_follows_a_running_rebuild(phone, live_server, browser_
     bar = phone.get_by_role("progressbar")
     assert bar.get_attribute("value") == "15" and bar.get_attribute("max") == "40"
     assert "开始的汇总已完成的县数" in bar.get_attribute("aria-label")
+    audit = Audit()
+    audit.check(phone, "rollup runs, one running")
+    audit.assert_clean()
 
     RollupRun.objects.filter(pk=run.pk).update(
         counties_done=31, failures=1, failure_notes="330803: ValueError\n"
