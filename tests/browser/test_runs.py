@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from reports.models import RollupRun
 
+from .conftest import shot
 from .test_accessibility import Audit
 from .test_csp import watch
 from .test_dashboards import log_in
@@ -47,4 +48,5 @@ def test_the_progress_bar_follows_a_running_rebuild(phone, live_server, browser_
     assert phone.locator("[data-done]").inner_text() == "39"
     assert "运行中" not in phone.locator("[data-finished]").inner_text()
     assert "330803: ValueError" in phone.locator("[data-notes]").inner_text()
+    shot(phone, "rollup-runs")
     assert problems == []
