@@ -216,3 +216,22 @@ def test_the_django_admin_lists_runs_read_only(world, frozen):
         client_for(world.county_reviewer).get(reverse("admin:reports_rolluprun_changelist")).status_code
         == 302
     )
+
+
+def test_only_the_latest_drain_rows_are_kept(world, frozen):
+    from reports import runs
+
+    old = timezone.now().replace(year=2025)
+    RollupRun.objects.bulk_create(
+        [
+            RollupRun(kind=RollupRun.Kind.DRAIN, started_at=old, finished_at=old, counties_total=1)
+            for _ in range(runs.KEEP_DRAINS)
+        ]
+        + [RollupRun(kind=RollupRun.Kind.COMMAND, started_at=old, finished_at=old, counties_total=1)]
+    )
+    fixture.build(world)
+    jobs.drain_dirty()
+    drains = RollupRun.objects.filter(kind=RollupRun.Kind.DRAIN)
+    assert drains.count() == runs.KEEP_DRAINS
+    assert drains.first().started_at == timezone.now()  # the new one is kept, an old one went
+    assert RollupRun.objects.filter(kind=RollupRun.Kind.COMMAND).count() == 1  # other kinds stay
