@@ -131,7 +131,8 @@ def insert_values(table: str, columns: list[str], rows: list[tuple], *, returnin
     the order of `rows`; otherwise None. PostgreSQL: one `INSERT ... VALUES ... RETURNING` through
     psycopg2's execute_values, which returns a multi-row VALUES' rows in order (Django's
     bulk_create relies on the same). SQLite: executemany, or one `INSERT ... RETURNING` a row
-    when the ids are wanted (SQLite does not promise the order of a multi-row RETURNING)."""
+    when the ids are wanted (SQLite 3.35+; it does not promise the order of a multi-row
+    RETURNING)."""
     if not rows:
         return [] if returning else None
     quoted = connection.ops.quote_name
