@@ -2,12 +2,14 @@
 by default, PostgreSQL in CI), so both the COPY path and the SQLite fallback are covered."""
 
 import pandas as pd
+import psycopg2
 import pytest
 from django.db import connection, transaction
 
 from portal import db
 from portal.models import DataItem
 from tests.conftest import on_postgres
+from tests.reports import processes
 
 pytestmark = pytest.mark.django_db
 TABLE = "test_db_roundtrip"
@@ -127,9 +129,23 @@ def test_next_ids_do_not_collide_with_rows_inserted_before_or_after():
     assert after.pk not in ids
 
 
-def test_advisory_locks_are_taken():
+def test_advisory_locks_are_taken_again_by_their_own_transaction():
     assert db.advisory_xact_locks(7499, [3, 1, 3], wait=False) is True
-    assert db.advisory_xact_locks(7499, [2]) is True
+    assert db.advisory_xact_locks(7499, [1, 2]) is True
+    assert db.advisory_xact_locks(7499, [1, 2, 3], wait=False) is True
+
+
+def test_advisory_locks_report_a_key_another_connection_holds(need_postgres):
+    other = psycopg2.connect(processes.test_database_url())
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7499, 2])
+            assert db.advisory_xact_locks(7499, [1, 2], wait=False) is False
+            assert db.advisory_xact_locks(7499, [1, 3], wait=False) is True
+        other.rollback()
+    finally:
+        other.close()
 
 
 # ---------------------------------------------------------------------------- after_commit
