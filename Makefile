@@ -19,6 +19,12 @@ run: $(VENV)/.installed
 	@echo "Portal: http://127.0.0.1:8000/  (demo logins are printed above)"
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:8000
 
+# Tests run in parallel workers (pytest-xdist, one per CPU; each has its own test database and
+# its own process, so frozen clocks and live servers do not meet) unless REDIS_URL is set: the
+# Celery worker tests share that Redis db, so CI (.ci/run sets it) runs serially.
+# PYTEST_WORKERS=0 runs serially anywhere.
+PYTEST_WORKERS ?= $(if $(REDIS_URL),0,auto)
+
 # Tests run with DEBUG off, which needs both secrets: throwaway ones unless given.
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-$$RANDOM$$RANDOM} \
 	BURDEN_PERTURBATION_KEY=$${BURDEN_PERTURBATION_KEY:-test-$$RANDOM$$RANDOM}
@@ -26,7 +32,7 @@ TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-$$RANDOM$$RANDOM} \
 test: $(VENV)/.installed lint
 	$(TEST_ENV) $(PY) manage.py check
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

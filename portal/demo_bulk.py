@@ -7,7 +7,6 @@ does not go through portal.services: it measures the database, not the filing ru
 """
 
 import datetime as dt
-import io
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import weeks
+from portal import db, weeks
 from portal.demo import (
     ACTION_WORDS,
     APPS,
@@ -227,27 +226,7 @@ def _bench_cadres(needed: int, week: str):
 
 def _allocate_ids(model, count: int) -> np.ndarray:
     """Primary keys for rows about to be inserted with explicit ids."""
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, count]
-            )
-            return np.fromiter((row[0] for row in cursor.fetchall()), dtype=np.int64, count=count)
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
-        start = cursor.fetchone()[0] + 1
-    return np.arange(start, start + count, dtype=np.int64)
-
-
-def _copy(table: str, columns: list[str], frame: pd.DataFrame, chunk: int = 200_000):
-    """COPY a DataFrame into a table from an in-memory CSV buffer, in chunks."""
-    sql = f"COPY {connection.ops.quote_name(table)} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-    with connection.cursor() as cursor:
-        for start in range(0, len(frame), chunk):
-            buffer = io.StringIO()
-            frame.iloc[start : start + chunk].to_csv(buffer, header=False, index=False, columns=columns)
-            buffer.seek(0)
-            cursor.copy_expert(sql, buffer)
+    return np.array(db.next_ids(model, count), dtype=np.int64)
 
 
 def generate_bulk(
@@ -340,11 +319,11 @@ def generate_bulk(
             "created_at",
         ]
 
-        if connection.vendor == "postgresql":
-            _copy(WeeklyLog._meta.db_table, log_columns, logs)
-            _copy(Entry._meta.db_table, ENTRY_COLUMNS, frame)
-            _copy(EntryDepartment._meta.db_table, ["entry_id", "department_id"], links)
-            _copy(EntryDataItem._meta.db_table, ["entry_id", "data_item_id"], items)
+        if db.on_postgres():
+            db.copy_in(WeeklyLog._meta.db_table, log_columns, logs)
+            db.copy_in(Entry._meta.db_table, ENTRY_COLUMNS, frame)
+            db.copy_in(EntryDepartment._meta.db_table, ["entry_id", "department_id"], links)
+            db.copy_in(EntryDataItem._meta.db_table, ["entry_id", "data_item_id"], items)
         else:
             _bulk_create_rows(logs, frame, links, items, now)
         county_weeks = sorted(set(logs["county_id"].tolist()))
@@ -355,11 +334,7 @@ def generate_bulk(
             unique_fields=["county", "week"],
             update_fields=["marked_at"],
         )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "ANALYZE portal_weeklylog, portal_entry, portal_entrydepartment, portal_entrydataitem"
-            )
+    db.analyze([WeeklyLog, Entry, EntryDepartment, EntryDataItem])
     return BulkResult(n, cadre_count, new, week, len(county_weeks), connection.vendor)
 
 

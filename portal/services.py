@@ -12,13 +12,12 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg2.extras import execute_values
 
-from portal import weeks
+from portal import db, weeks
 from portal.models import (
     ALL_KIND_FIELDS,
     KIND_FIELDS,
@@ -406,34 +405,19 @@ def _touch(logs):
 
 
 def mark_dirty(county_weeks):
-    """Record stale county-weeks in this transaction and announce them after commit."""
+    """Record stale county-weeks in this transaction and announce each once after it commits."""
     county_weeks = sorted(county_weeks)
     if not county_weeks:
         return
     DirtyCountyWeek.objects.mark(county_weeks)
-    connection = transaction.get_connection()
-    if not connection.in_atomic_block:
-        _Announcement(county_weeks)()
-        return
-    # One announcement per transaction, however many writes in it touched a county-week (a
-    # seed or an import submits thousands of weeks in one transaction): join the one already
-    # waiting for this commit. A savepoint rolled back drops its callbacks with it.
-    for _savepoints, callback, _robust in connection.run_on_commit:
-        if isinstance(callback, _Announcement):
-            callback.county_weeks.update(county_weeks)
-            return
-    transaction.on_commit(_Announcement(county_weeks))
+    # Once per transaction, however many writes in it touched a county-week (a seed or an import
+    # submits thousands of weeks in one transaction).
+    db.after_commit(_announce, county_weeks)
 
 
-class _Announcement:
-    """The county-weeks one transaction made stale, announced once after it commits."""
-
-    def __init__(self, county_weeks):
-        self.county_weeks = set(county_weeks)
-
-    def __call__(self):
-        for county_id, week in sorted(self.county_weeks):
-            county_week_changed.send(sender=WeeklyLog, county_id=county_id, week=week)
+def _announce(county_week):
+    county_id, week = county_week
+    county_week_changed.send(sender=WeeklyLog, county_id=county_id, week=week)
 
 
 def _apply(entry, clean):
@@ -444,63 +428,19 @@ def _apply(entry, clean):
         setattr(entry, target, clean.get(field))
 
 
-def _insert(model, objs) -> None:
-    """bulk_create; on PostgreSQL one `INSERT ... VALUES ... RETURNING id` through execute_values.
-
-    Django prepares every field of every object on its own; for a 1,000-entry batch of ~25
-    columns that was most of a bulk request. The values here are already clean (validated,
-    Python types psycopg2 adapts), so they go as they are.
-    """
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs)
-        return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    for field in fields:
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            for obj in objs:
-                setattr(obj, field.attname, now)
-    rows = [tuple(getattr(obj, f.attname) for f in fields) for obj in objs]
-    ids = _execute_values(model, [f.column for f in fields], rows, returning=True)
-    for obj, (pk,) in zip(objs, ids):
-        obj.pk = pk
-        obj._state.adding = False
-        obj._state.db = connection.alias
-
-
-def _execute_values(model, columns, rows, returning=False):
-    sql = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) VALUES %s"
-    if returning:
-        # PostgreSQL returns the ids of a multi-row VALUES in its order (bulk_create relies on it too).
-        sql += f" RETURNING {model._meta.pk.column}"
-    with connection.cursor() as cursor:
-        return execute_values(cursor.cursor, sql, rows, page_size=len(rows), fetch=returning)
-
-
-def _insert_links(model, columns, rows) -> None:
-    """Link rows as plain tuples: no model instance per row on PostgreSQL."""
-    if not rows:
-        return
-    if connection.vendor == "postgresql":
-        _execute_values(model, columns, rows)
-    else:
-        model.objects.bulk_create([model(**dict(zip(columns, row))) for row in rows])
-
-
 def _write_links(entries_and_rows, replace=False):
     if replace:
         ids = [e.pk for e, _ in entries_and_rows]
         EntryDepartment.objects.filter(entry_id__in=ids).delete()
         EntryDataItem.objects.filter(entry_id__in=ids).delete()
-    _insert_links(
-        EntryDepartment,
+    # Plain tuples: no model instance per link row.
+    db.insert_values(
+        EntryDepartment._meta.db_table,
         ["entry_id", "department_id"],
         [(e.pk, d) for e, c in entries_and_rows for d in c["departments"]],
     )
-    _insert_links(
-        EntryDataItem,
+    db.insert_values(
+        EntryDataItem._meta.db_table,
         ["entry_id", "data_item_id"],
         [(e.pk, d) for e, c in entries_and_rows for d in c.get("data_items", [])],
     )
@@ -533,7 +473,7 @@ def _create(cadre, cleaned) -> list[Entry]:
         entry = Entry(log=logs[weeks.week_of(clean["occurred_on"])])
         _apply(entry, clean)
         entries.append(entry)
-    _insert(Entry, entries)
+    db.insert_objects(Entry, entries)
     _write_links(list(zip(entries, cleaned)))
     return entries
 

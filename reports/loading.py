@@ -1,15 +1,15 @@
 """Raw rows into pandas and derived rows back, without per-row ORM objects.
 
-On PostgreSQL rows leave with `COPY (SELECT ...) TO STDOUT` into a buffer that pandas parses,
-and derived rows return with `COPY ... FROM STDIN`; both are several times faster than a DBAPI
-fetch or `to_sql`. SQLite (the embedded default) falls back to a plain cursor and executemany.
+The queries are written here; how they run is portal.db's: on PostgreSQL rows leave with
+`COPY (SELECT ...) TO STDOUT` into a buffer that pandas parses, and derived rows return with
+`COPY ... FROM STDIN`; both are several times faster than a DBAPI fetch or `to_sql`. SQLite (the
+embedded default) falls back to a plain cursor and executemany.
 """
-
-import io
 
 import pandas as pd
 from django.db import connection
 
+from portal import db
 from portal.models import Department, Entry, EntryDepartment, LogStatus, WeeklyLog
 from reports.models import DERIVED
 from reports.rollup import ENTRY_INPUT_COLUMNS, LOG_COLUMNS
@@ -18,10 +18,6 @@ _CATEGORIES = ["kind", "doc_channel", "meeting_role", "inspection_label", "week"
 # Advisory lock namespace: one rollup of a county at a time, so two workers never interleave
 # their delete-and-insert of the same rows, nor write a stale computation over a fresh one.
 _LOCK_CLASS = 7411
-
-
-def on_postgres() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def _scope(county_ids, weeks, alias="l"):
@@ -43,7 +39,7 @@ def entries_of_logs(county_ids, weeks, alias="e") -> tuple[str, list]:
     """
     where, params = _scope(county_ids, weeks)
     logs = f"SELECT l.id FROM {WeeklyLog._meta.db_table} l WHERE {where}"
-    if on_postgres():
+    if db.on_postgres():
         return f"{alias}.log_id = ANY(ARRAY({logs}))", params
     return f"{alias}.log_id IN ({logs})", params
 
@@ -78,32 +74,9 @@ _COLUMNS = {
 }
 
 
-def _copy_out(cursor, sql, params, columns) -> pd.DataFrame:
-    buffer = io.BytesIO()
-    statement = cursor.mogrify(sql, params).decode() if params else sql
-    cursor.copy_expert(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)", buffer)
-    if buffer.tell() == 0:
-        return pd.DataFrame(columns=columns)
-    buffer.seek(0)
-    dtypes = {c: "category" for c in columns if c in _CATEGORIES}
-    return pd.read_csv(buffer, header=None, names=columns, dtype=dtypes, engine="c")
-
-
-def _fetch(cursor, sql, params, columns) -> pd.DataFrame:
-    cursor.execute(sql, params)
-    return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
-
-
 def fetch_frames(queries: dict, columns: dict) -> dict[str, pd.DataFrame]:
     """Run each named (sql, params) query into a DataFrame with the given column names."""
-    frames = {}
-    with connection.cursor() as cursor:
-        for name, (sql, params) in queries.items():
-            if on_postgres():
-                frames[name] = _copy_out(cursor.cursor, sql, params, columns[name])
-            else:
-                frames[name] = _fetch(cursor, sql, params, columns[name])
-    return frames
+    return db.read_frames(queries, columns, categories=_CATEGORIES)
 
 
 def load_raw(county_ids, weeks=None) -> dict[str, pd.DataFrame]:
@@ -117,15 +90,7 @@ def load_raw(county_ids, weeks=None) -> dict[str, pd.DataFrame]:
 def lock_counties(county_ids, *, wait=True) -> bool:
     """Serialize rollups of the same county until the current transaction ends (PostgreSQL);
     with `wait=False`, take every lock or report False (the caller leaves those counties)."""
-    if not on_postgres():
-        return True  # SQLite serializes writers on its own
-    function = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        for county_id in sorted(set(county_ids)):
-            cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_CLASS, int(county_id)])
-            if not wait and not cursor.fetchone()[0]:
-                return False
-    return True
+    return db.advisory_xact_locks(_LOCK_CLASS, county_ids, wait=wait)
 
 
 def _columns(model):
@@ -138,7 +103,7 @@ def delete_rows(models, county_ids, weeks=None) -> None:
         rows = model.objects.filter(county_id__in=list(county_ids))
         if weeks is not None:
             rows = rows.filter(week__in=list(weeks))
-        rows._raw_delete(rows.db)  # no signals or cascades: nothing points at derived rows
+        db.delete_fast(rows)  # no signals or cascades: nothing points at derived rows
 
 
 def delete_derived(county_ids, weeks=None) -> None:
@@ -148,37 +113,15 @@ def delete_derived(county_ids, weeks=None) -> None:
 def write_frames(frames: dict[str, pd.DataFrame], models: dict, computed_at=None) -> None:
     """Insert each named frame into its model's table (COPY on PostgreSQL); a `computed_at`
     column is stamped with `computed_at`."""
-    with connection.cursor() as cursor:
-        for name, model in models.items():
-            frame = frames[name]
-            columns = _columns(model)
-            if "computed_at" in columns:
-                stamp = connection.ops.adapt_datetimefield_value(computed_at)
-                frame = frame.assign(computed_at=stamp if on_postgres() else str(stamp))
-            frame = frame[columns]
-            if frame.empty:
-                continue
-            table = model._meta.db_table
-            if on_postgres():
-                buffer = io.StringIO()
-                frame.to_csv(buffer, index=False, header=False)
-                buffer.seek(0)
-                cursor.cursor.copy_expert(
-                    f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
-                )
-            else:
-                placeholders = ", ".join(["%s"] * len(columns))
-                cursor.executemany(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
-                    [tuple(_plain(v) for v in row) for row in frame.itertuples(index=False)],
-                )
+    for name, model in models.items():
+        frame = frames[name]
+        columns = _columns(model)
+        if "computed_at" in columns:
+            stamp = connection.ops.adapt_datetimefield_value(computed_at)
+            frame = frame.assign(computed_at=stamp if db.on_postgres() else str(stamp))
+        db.copy_in(model._meta.db_table, columns, frame[columns])
 
 
 def write_derived(frames: dict[str, pd.DataFrame], computed_at) -> None:
     """Insert the rollup's frames into their tables (COPY on PostgreSQL)."""
     write_frames(frames, DERIVED, computed_at)
-
-
-def _plain(value):
-    """numpy scalars to Python ones for the sqlite3 driver."""
-    return value.item() if hasattr(value, "item") else value

@@ -9,9 +9,9 @@ the cost figure ask before showing anything above the cadre (DESIGN.md "Reporter
    the sum of its reporter-weeks' keys modulo 2**32, so it depends only on which cadre-weeks, in
    which state, make up the cell. Each measure draws its own slot in [0, 256) from the cell key
    and the measure's name:
-   - counts get an integer from a perturbation table in the ONS format (pcv, ckey, pvalue),
-     |noise| <= 2, mean 0 in every row, never below the row's floor (0, or the minimum group for
-     reporter counts);
+   - counts get an integer from a perturbation table laid out as the ONS ptable (a pvalue per
+     ckey for each count), |noise| <= 2, mean 0 in every row, never below the row's floor (0, or
+     the minimum group for reporter counts);
    - hours get BURDEN_NOISE_SCALE x max(the cell's largest single reporter's hours,
      BURDEN_NOISE_FLOOR_HOURS) x u, u from a symmetric table in [-1, 1] with mean 0, never
      below 0. The bound scales with the largest contribution, so no one reporter is ever
@@ -23,13 +23,12 @@ the cost figure ask before showing anything above the cadre (DESIGN.md "Reporter
 
 The ONS `cell-key-perturbation` package (PyPI) tabulates microdata with its ptable; our cells are
 summed from derived tables at request time and half our figures are magnitudes (hours), which it
-does not perturb, so we keep its ptable format and cell-key rule and do the lookup here.
+does not perturb, so we keep its ptable's layout and cell-key rule and do the lookup here.
 """
 
 import hashlib
 from dataclasses import dataclass
 
-import pandas as pd
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -116,20 +115,11 @@ def _count_row(spread: int) -> list[int]:
     return [value for value in values for _ in range(counts[value])]
 
 
-_COUNT_ROWS = {spread: _count_row(spread) for spread in range(MAX_COUNT_NOISE + 1)}
+# The count perturbation table: for a count `spread` (at most 2) above its floor, the pvalue of each
+# ckey (slot), as in a row of the ONS ptable; counts further above the floor share the last row.
+COUNT_NOISE = {spread: _count_row(spread) for spread in range(MAX_COUNT_NOISE + 1)}
 # u by slot: the midpoints of CKEYS equal steps of [-1, 1]: symmetric, mean 0, |u| < 1.
 HOURS_U = [(2 * slot + 1) / CKEYS - 1 for slot in range(CKEYS)]
-
-
-def ptable(max_pcv: int = 20, floor: int = 0) -> pd.DataFrame:
-    """The count perturbation table in the ONS format: one row per (pcv, ckey) with its pvalue.
-    Counts above `max_pcv` use the row of `max_pcv` (every row past floor + 2 is the same)."""
-    rows = [
-        (pcv, ckey, _COUNT_ROWS[min(MAX_COUNT_NOISE, pcv - floor)][ckey])
-        for pcv in range(floor, max_pcv + 1)
-        for ckey in range(CKEYS)
-    ]
-    return pd.DataFrame(rows, columns=["pcv", "ckey", "pvalue"])
 
 
 def count(cell: Cell, measure: str, value: int, floor: int = 0) -> int:
@@ -138,7 +128,7 @@ def count(cell: Cell, measure: str, value: int, floor: int = 0) -> int:
     if not enabled() or value <= floor:
         return value
     spread = min(MAX_COUNT_NOISE, value - floor)
-    return value + _COUNT_ROWS[spread][_slot(cell, measure)]
+    return value + COUNT_NOISE[spread][_slot(cell, measure)]
 
 
 def reporters(cell: Cell, measure: str, value: int) -> int:

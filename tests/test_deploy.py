@@ -222,3 +222,27 @@ def test_the_flush_script_empties_the_db_redis_url_names(need_redis):
     )
     assert result.returncode == 0, result.stderr
     assert server.get("burden-test-left-behind") is None
+
+
+def pytest_command_of_make_test(**env) -> str:
+    """The pytest line `make test` would run with this environment (a dry run: nothing runs)."""
+    inherited = ("REDIS_URL", "PYTEST_WORKERS", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")  # CI runs us inside make
+    environment = {k: v for k, v in os.environ.items() if k not in inherited}
+    result = subprocess.run(
+        ["make", "--dry-run", "--old-file=.venv/.installed", "test"],
+        cwd=ROOT,
+        env={**environment, **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if " -m pytest " in line]
+    return line
+
+
+def test_make_test_runs_parallel_workers_only_without_redis_url():
+    assert " -m pytest -n auto" in pytest_command_of_make_test()
+    # CI sets REDIS_URL: its Celery worker tests share one Redis db, so the suite runs serially.
+    assert " -m pytest -n 0" in pytest_command_of_make_test(REDIS_URL="redis://127.0.0.1:6379/15")
+    assert " -m pytest -n 0" in pytest_command_of_make_test(PYTEST_WORKERS="0")

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from portal import services, week_import
+from portal import db, services, week_import
 from portal.models import Entry, WeeklyLog
 
 HEADERS = [header for _field, header in week_import.COLUMNS]
@@ -380,7 +380,7 @@ def test_replace_is_all_or_nothing(world, frozen):
     before = contents(world.cadre)
     # The deletions are done when the insert fails: they must be rolled back with it.
     with (
-        mock.patch.object(services, "_insert", side_effect=RuntimeError("disk full")),
+        mock.patch.object(db, "insert_objects", side_effect=RuntimeError("disk full")),
         pytest.raises(RuntimeError),
     ):
         import_rows(world.cadre, rows, "replace")

@@ -21,18 +21,18 @@ def _on(settings):
     settings.BURDEN_NOISE_FLOOR_HOURS = 8
 
 
-def test_the_count_table_is_in_the_ons_format_with_mean_zero_and_at_most_two_either_way():
-    table = protection.ptable(max_pcv=12)
-    assert list(table.columns) == ["pcv", "ckey", "pvalue"]
-    assert set(table["ckey"]) == set(range(256))
-    for pcv, row in table.groupby("pcv"):
-        assert row["pvalue"].abs().max() <= 2
-        assert row["pvalue"].sum() == 0, pcv  # mean 0 in every row
-        assert (row["pcv"] + row["pvalue"]).min() >= 0  # never negative
-    assert (table[table["pcv"] == 0]["pvalue"] == 0).all()
-    reporters = protection.ptable(max_pcv=12, floor=5)
-    assert (reporters["pcv"] + reporters["pvalue"]).min() >= 5  # never below the minimum group
-    assert reporters.groupby("pcv")["pvalue"].sum().eq(0).all()
+def test_the_count_table_moves_by_at_most_two_with_mean_zero_and_never_below_the_floor():
+    assert sorted(protection.COUNT_NOISE) == [0, 1, 2]
+    for spread, row in protection.COUNT_NOISE.items():
+        assert len(row) == protection.CKEYS  # a pvalue per ckey, as a row of the ONS ptable
+        assert sum(row) == 0, spread  # mean 0 in every row
+        assert min(row) == -spread and max(row) == spread  # never below the floor, `spread` under it
+    # A count just above its floor, then far above it: never pushed below the floor.
+    cells = _cells(n=300)
+    for value, floor in [(0, 0), (1, 0), (6, 5), (7, 5), (40, 5)]:
+        shown = [protection.count(cell, "entries", value, floor=floor) for cell in cells]
+        assert min(shown) >= max(floor, value - 2) and max(shown) <= value + 2
+    assert {protection.count(cell, "entries", 40, floor=5) for cell in cells} == {38, 39, 40, 41, 42}
 
 
 def test_the_hours_table_is_symmetric_with_mean_zero():
