@@ -124,6 +124,8 @@ def department_scope(user, department: Department):
     if is_admin(user):
         return Region.objects.counties()
     if user.role == Role.DEPARTMENT_VIEWER and user.department_id is not None:
+        if department.pk == user.department_id:  # their own: no need to walk the divisions
+            return Region.objects.counties()
         own = Department.objects.with_divisions(user.department)
         return Region.objects.counties() if own.filter(pk=department.pk).exists() else None
     if user.role == Role.REGION_REVIEWER:

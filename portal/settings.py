@@ -13,6 +13,7 @@ from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from portal.cache_headers import static_cache_headers
 from portal.env import (
     env_bool,
     env_choice,
@@ -250,13 +251,15 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# Content-hashed names served for a year as immutable once collectstatic has run (portal.staticfiles).
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "portal.staticfiles.StaticFilesStorage"},
 }
-# Serve straight from the source folders unless collectstatic has been run (Docker image).
-WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "admin").exists()
+WHITENOISE_ADD_HEADERS_FUNCTION = static_cache_headers
+# Serve straight from the source folders unless collectstatic has written its manifest (Docker image).
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
 if WHITENOISE_USE_FINDERS:
     # WhiteNoise warns on every start when STATIC_ROOT is missing, though nothing is served from it.
     STATIC_ROOT.mkdir(exist_ok=True)

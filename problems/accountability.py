@@ -55,11 +55,17 @@ def _ratings_by_report(report_ids) -> dict[int, list[bool]]:
     return found
 
 
-def department_year(department: Department, year: str, county_ids) -> dict:
-    """The department (with its divisions) over the reports of `county_ids` first routed in `year`."""
+def department_year(department: Department, year: str, county_ids, divisions=None) -> dict:
+    """The department (with its divisions) over the reports of `county_ids` first routed in `year`;
+    `divisions`: the ids of the department and its divisions, if the caller has them already."""
     first, last = year_days(year)
+    tree = (
+        Department.objects.with_divisions(department)
+        if divisions is None
+        else Department.objects.filter(pk__in=list(divisions))
+    )
     assignments = list(
-        Assignment.objects.of_departments(Department.objects.with_divisions(department))
+        Assignment.objects.of_departments(tree)
         .routed_between(first, last)
         .filter(report__county_id__in=list(county_ids))
         .only("report_id", "first_answered_on", "first_answer_days", "first_on_time")

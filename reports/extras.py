@@ -210,10 +210,8 @@ def township_parts(county: Region, township: Region, period: isoweeks.Period, jo
         ReporterWeek.objects.filter(county=county, township=township, week__in=weeks),
         "quarter" if by_quarter else "week",
     )
-    weekly = stats._sums(
-        TownshipWeekStat.objects.filter(county=county, township=township, week__in=weeks),
-        "week",
-        stats._MEASURE_SUMS,
+    weekly = stats.week_sums(
+        TownshipWeekStat.objects.filter(county=county, township=township), weeks, "week", stats._MEASURE_SUMS
     )
     joins = joins if joins is not None else stats.cadre_joins(county)
     rows = []
@@ -256,7 +254,7 @@ def region_departments(region: Region, year: str, counties) -> dict:
     department named by at least min_group cadres (the others are not listed) the entries of each
     kind it issued in the region's counties, their hours (split among joint issuers) and the
     cadres who reported them, all perturbed as each department's own cells."""
-    county_ids = list(counties.values_list("pk", flat=True))
+    county_ids = counties.values("pk")  # a subquery of each read: the ids are never needed here
     weeks = protection.closed_weeks(isoweeks.Period("year", year))
     base = ReporterDepartmentWeek.objects.filter(county_id__in=county_ids, direct=True, week__in=weeks)
     cells = {pk: cell for pk, cell in stats.cells_of(base, "department", "hours").items() if cell.shown}

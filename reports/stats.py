@@ -9,6 +9,8 @@ reports.protection decides whether the cell is shown (rule 1) and perturbs every
 Permission is not checked here: callers ask portal.policy first.
 """
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 from collections import defaultdict
@@ -48,6 +50,54 @@ MEASURE_FIELDS = [
 DEPARTMENT_FIELDS = ["reporters", "entries", "entries_by_kind", "hours"]
 
 
+# ---------------------------------------------------------------------------- one request
+
+# A page composes several answers over the same rows: the county total is in the townships and the
+# departments answers, the previous bucket and the week before the first sit in the same year as
+# the period, a department's tree is asked for by its footprint, profile and cuts. A page is built
+# under one data version (reports.views._cached_page), so inside `one_request()` each read is made
+# once: an identical grouped read is answered from the first, and weekly rows are read a year at a
+# time and summed here for every bucket of that year (`week_sums`). Outside it (the API, exports)
+# every read is made as asked.
+_REQUEST: contextvars.ContextVar[dict | None] = contextvars.ContextVar("reports_stats_request", default=None)
+
+
+@contextlib.contextmanager
+def one_request():
+    """Share reads while one page (one data version) is being computed; nests in an outer one."""
+    token = _REQUEST.set({} if _REQUEST.get() is None else _REQUEST.get())
+    try:
+        yield
+    finally:
+        _REQUEST.reset(token)
+
+
+def once(key, compute):
+    """`compute()`, or inside one_request() the value it gave for `key` earlier in the request.
+    Callers must not change what it returns."""
+    memo = _REQUEST.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _sql_key(queryset):
+    """What identifies a read: its SQL and parameters (None if it cannot match any row)."""
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return (sql, tuple(params))
+
+
+def listed(queryset) -> list:
+    """The rows of `queryset`, read once per request (e.g. the counties in an answer's scope)."""
+    key = _sql_key(queryset)
+    return list(queryset) if key is None else once(("rows", *key), lambda: list(queryset))
+
+
 def cells_of(rows, cell_field=None, hours_field="hours_total") -> dict:
     """{cell value (None without `cell_field`): protection.Cell} over the per-reporter rows
     `rows` (already limited to the period's closed weeks): one query, grouped first by cadre so
@@ -68,13 +118,17 @@ def cells_of(rows, cell_field=None, hours_field="hours_total") -> dict:
     outer = f"SELECT {column}, COUNT(*), SUM(sub.n), SUM(sub.k), MAX(sub.h), SUM(sub.h) FROM ({sql}) sub" + (
         f" GROUP BY {column}" if cell_field else ""
     )
-    with connection.cursor() as cursor:
-        cursor.execute(outer, params)
-        return {
-            cell: Cell(int(reporters), int(logs or 0), int(keys or 0), float(top or 0), float(hours or 0))
-            for cell, reporters, logs, keys, top, hours in cursor.fetchall()
-            if reporters
-        }
+
+    def read():
+        with connection.cursor() as cursor:
+            cursor.execute(outer, params)
+            return {
+                cell: Cell(int(reporters), int(logs or 0), int(keys or 0), float(top or 0), float(hours or 0))
+                for cell, reporters, logs, keys, top, hours in cursor.fetchall()
+                if reporters
+            }
+
+    return dict(once(("cells", outer, tuple(params)), read))
 
 
 def _sums(queryset, group_by, columns) -> dict:
@@ -84,6 +138,34 @@ def _sums(queryset, group_by, columns) -> dict:
         rows = queryset.values(group_by).annotate(**aggregates).order_by()
         return {row[group_by]: row for row in rows}
     return {None: queryset.aggregate(**aggregates)}
+
+
+def week_sums(queryset, weeks, group_by, columns) -> dict:
+    """`_sums(queryset.filter(week__in=weeks), group_by, columns)`: {group (None without
+    `group_by`): {column: sum}} of the weekly rows over `weeks` (closed weeks). Inside
+    one_request() the rows of each year the weeks fall in are read once, per group and week, and
+    summed here: a page's period, its previous bucket and the week before its first share a read."""
+    if _REQUEST.get() is None or not weeks:
+        return _sums(queryset.filter(week__in=weeks), group_by, columns)
+    fields = [group_by, "week"] if group_by and group_by != "week" else ["week"]
+    by_week: dict = {}
+    for year in sorted({isoweeks.week_year(w) for w in weeks}):
+        rows = queryset.filter(week__in=protection.closed_weeks(isoweeks.Period("year", year)))
+        rows = rows.values(*fields).annotate(**{c: Sum(c) for c in columns}).order_by()
+        for row in listed(rows):
+            by_week.setdefault(row.get(group_by) if group_by else None, {})[row["week"]] = row
+    wanted = set(weeks)
+    out = {}
+    for group, rows in by_week.items():
+        found = [row for week, row in rows.items() if week in wanted]
+        if found:
+            out[group] = {
+                **({group_by: group} if group_by else {}),
+                **{c: sum(row[c] for row in found if row[c] is not None) for c in columns},
+            }
+    if not group_by and None not in out:
+        out[None] = dict.fromkeys(columns)  # as aggregate() over no rows
+    return out
 
 
 def _round(value, places):
@@ -145,6 +227,14 @@ def _header(key, subject, period) -> dict:
 _MEASURE_SUMS = [*rollup.MEASURE_COLUMNS]
 
 
+def _summed(rows, columns) -> dict:
+    """The sums of `columns` over grouped sums `rows` (None where no row), as one aggregate."""
+    rows = list(rows)
+    if not rows:
+        return dict.fromkeys(columns)
+    return {c: sum(row[c] or 0 for row in rows) for c in columns}
+
+
 # ---------------------------------------------------------------------------- county answers
 
 
@@ -152,7 +242,7 @@ def county_weeks(county: Region, period: isoweeks.Period) -> dict:
     """One row per closed ISO week of the period."""
     weeks = protection.closed_weeks(period)
     cells = cells_of(ReporterWeek.objects.filter(county=county, week__in=weeks), "week")
-    sums = _sums(CountyWeekStat.objects.filter(county=county, week__in=weeks), "week", _MEASURE_SUMS)
+    sums = week_sums(CountyWeekStat.objects.filter(county=county), weeks, "week", _MEASURE_SUMS)
     joins = cadre_joins(county)
     results = []
     for week in weeks:
@@ -170,7 +260,7 @@ def _completeness(logs, joins, weeks, township_id=None) -> dict:
 def _county_total(county, weeks, single_week) -> dict:
     """The county's measures over these weeks (with reporter_weeks), protected."""
     cell = cells_of(ReporterWeek.objects.filter(county=county, week__in=weeks)).get(None, protection.EMPTY)
-    sums = _sums(CountyWeekStat.objects.filter(county=county, week__in=weeks), None, _MEASURE_SUMS)[None]
+    sums = week_sums(CountyWeekStat.objects.filter(county=county), weeks, None, _MEASURE_SUMS)[None]
     return _measures(sums, cell, single_week)
 
 
@@ -178,9 +268,9 @@ def county_townships(county: Region, period: isoweeks.Period) -> dict:
     """Per township of the county over the period, with the county total."""
     weeks = protection.closed_weeks(period)
     single = len(weeks) == 1
-    townships = list(Region.objects.filter(parent=county).order_by("code"))
+    townships = listed(Region.objects.filter(parent=county).order_by("code"))
     cells = cells_of(ReporterWeek.objects.filter(county=county, week__in=weeks), "township")
-    sums = _sums(TownshipWeekStat.objects.filter(county=county, week__in=weeks), "township_id", _MEASURE_SUMS)
+    sums = week_sums(TownshipWeekStat.objects.filter(county=county), weeks, "township_id", _MEASURE_SUMS)
     joins = cadre_joins(county)
     results = []
     for t in townships:
@@ -271,31 +361,36 @@ def county_departments(county: Region, period: isoweeks.Period) -> dict:
 
 def region_counties(region: Region, period: isoweeks.Period, counties=None) -> dict:
     """Every county below a city or province over the period, with the region total."""
-    counties = list(
+    counties = listed(
         (counties if counties is not None else Region.objects.below(region).counties()).order_by("code")
     )
     ids = [c.pk for c in counties]
     weeks = protection.closed_weeks(period)
     single = len(weeks) == 1
     base = ReporterWeek.objects.filter(county_id__in=ids, week__in=weeks)
-    weekly = CountyWeekStat.objects.filter(county_id__in=ids, week__in=weeks)
     cells = cells_of(base, "county")
-    sums = _sums(weekly, "county_id", _MEASURE_SUMS)
+    sums = week_sums(CountyWeekStat.objects.filter(county_id__in=ids), weeks, "county_id", _MEASURE_SUMS)
     results = [
         {"county": _region(c), **_measures(sums.get(c.pk), cells.get(c.pk, protection.EMPTY), single)}
         for c in counties
     ]
     total_cell = cells_of(base).get(None, protection.EMPTY)
-    total = _measures(_sums(weekly, None, _MEASURE_SUMS)[None], total_cell, single)
+    # The region's weekly rows are its counties': their sums are the total's.
+    total = _measures(_summed(sums.values(), _MEASURE_SUMS), total_cell, single)
     subject = {**_region(region), "level": region.level}
     return {**_header("region", subject, period), "results": results, "total": total}
 
 
-def department_tree(department) -> list[int]:
-    """Ids of the department and every division below it, sorted: one query (a small table)."""
+def _department_children() -> dict:
     children = defaultdict(list)
     for pk, parent in Department.objects.values_list("pk", "parent_id"):
         children[parent].append(pk)
+    return children
+
+
+def department_tree(department) -> list[int]:
+    """Ids of the department and every division below it, sorted: one query (a small table)."""
+    children = once(("department-children",), _department_children)
     tree, frontier = [department.pk], [department.pk]
     while frontier:
         frontier = [child for pk in frontier for child in children[pk]]
@@ -320,27 +415,32 @@ def department_counties(department: Department, period: isoweeks.Period, countie
     it or a division (each once), their hours shares, and the cadres who filed them. Every county
     in scope is listed (a unit of the fixed tree), hidden where fewer than the minimum filed."""
     counties = counties if counties is not None else Region.objects.counties()
-    listed = list(counties.order_by("code"))
+    shown = listed(counties.order_by("code"))
+    ids = sorted(c.pk for c in shown)
     weeks = protection.closed_weeks(period)
-    base = ReporterDepartmentWeek.objects.filter(
-        department=department, county__in=[c.pk for c in listed], week__in=weeks
-    )
-    cells = cells_of(base, "county", "tree_hours")
-    weekly = DepartmentWeekStat.objects.filter(
-        department=department, week__in=weeks, tree_entries__gt=0, county__in=[c.pk for c in listed]
-    )
-    sums = _sums(weekly, "county_id", ["tree_entries", "tree_hours"])
+    cells = cells_of(_tree_rows(department, ids, weeks), "county", "tree_hours")
+    weekly = DepartmentWeekStat.objects.filter(department=department, tree_entries__gt=0, county__in=ids)
+    sums = week_sums(weekly, weeks, "county_id", ["tree_entries", "tree_hours"])
     tag = _tree_tag(department)
     results = [
         {"county": _region(c), **footprint_row(tag, sums.get(c.pk), cells.get(c.pk, protection.EMPTY))}
-        for c in listed
+        for c in shown
     ]
-    total_cell = cells_of(base, None, "tree_hours").get(None, protection.EMPTY)
-    total = footprint_row(tag, _sums(weekly, None, ["tree_entries", "tree_hours"])[None], total_cell)
+    total_cell = cells_of(_tree_rows(department, ids, weeks), None, "tree_hours").get(None, protection.EMPTY)
+    # The department's weekly rows in these counties are its counties': their sums are the total's.
+    total = footprint_row(tag, _summed(sums.values(), ["tree_entries", "tree_hours"]), total_cell)
     return {**_header("department", _department(department), period), "results": results, "total": total}
 
 
 FOOTPRINT_FIELDS = ["reporters", "entries", "hours"]
+
+
+def _tree_rows(department, county_ids, weeks):
+    """The per-reporter rows of a department's footprint with its divisions in these counties
+    and weeks: one query shape, so the footprint and the profile share their total's cell."""
+    return ReporterDepartmentWeek.objects.filter(
+        department=department, county_id__in=sorted(county_ids), week__in=weeks
+    )
 
 
 def footprint_row(tag: str, values, cell: Cell) -> dict:
@@ -384,7 +484,10 @@ def department_profile(department: Department, period: isoweeks.Period, counties
     the department's (with divisions) kinds and hours per part of its year up to the last closed
     week (quarters), its kinds and six indicators over the period, and the same indicators for
     all cadres of those counties (the average it is set against). Five grouped queries."""
-    ids = list((counties if counties is not None else Region.objects.counties()).values_list("pk", flat=True))
+    ids = sorted(
+        c.pk
+        for c in listed((counties if counties is not None else Region.objects.counties()).order_by("code"))
+    )
     tag = _tree_tag(department)
     year_weeks = protection.closed_weeks(isoweeks.Period("year", period.year))
     weeks = protection.closed_weeks(period)
@@ -404,14 +507,14 @@ def department_profile(department: Department, period: isoweeks.Period, counties
         over_time.append(
             {"period": quarter, **_profile_row(tag, summed(part), quarters.get(quarter, protection.EMPTY))}
         )
-    cell = cells_of(base.filter(week__in=weeks), None, "tree_hours").get(None, protection.EMPTY)
+    cell = cells_of(_tree_rows(department, ids, weeks), None, "tree_hours").get(None, protection.EMPTY)
     total = _profile_row(tag, summed(weeks), cell)
     everyone = cells_of(ReporterWeek.objects.filter(county_id__in=ids, week__in=weeks)).get(
         None, protection.EMPTY
     )
-    county_sums = _sums(
-        CountyWeekStat.objects.filter(county_id__in=ids, week__in=weeks), None, _MEASURE_SUMS
-    )[None]
+    county_sums = week_sums(CountyWeekStat.objects.filter(county_id__in=ids), weeks, None, _MEASURE_SUMS)[
+        None
+    ]
     average = _measures(county_sums, everyone, len(weeks) == 1)
     return {
         **_header("department", _department(department), period),

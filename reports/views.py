@@ -159,7 +159,8 @@ def _cached_page(request, key_parts, counties, build):
     key = stats.cache_key("dash", parts, counties, version)
     cached = cache.get(key)
     if cached is None:
-        template, title, context = build(version)
+        with stats.one_request():  # one data version: every read of the page made once
+            template, title, context = build(version)
         context.setdefault("as_of", version[2] or None)
         cached = (str(title), render_to_string(template, context, request))
         cache.set(key, cached, stats.CACHE_SECONDS)
@@ -503,7 +504,9 @@ def league(request, code):
 
 @login_required
 def department(request, id):
-    department = get_object_or_404(Department, pk=id)
+    department = get_object_or_404(Department.objects.select_related("region__parent"), pk=id)
+    if request.user.department_id == department.pk:
+        request.user.department = department  # a viewer's own department: read once
     counties = policy.department_scope(request.user, department)
     if counties is None:
         raise PermissionDenied(_("This department is outside your scope."))
@@ -567,7 +570,9 @@ def department(request, id):
             "league_linkable": league_ok,
             "linkable": set(visible),
             "chart": chart,
-            "answers": accountability.department_year(department, period.year, scope),
+            "answers": accountability.department_year(
+                department, period.year, scope, divisions=stats.department_tree(department)
+            ),
         }
         return "reports/department.html", department.name, context
 

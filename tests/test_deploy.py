@@ -7,6 +7,7 @@ health checks.
 """
 
 import importlib
+import json
 import os
 import re
 import shlex
@@ -246,3 +247,61 @@ def test_make_test_runs_parallel_workers_only_without_redis_url():
     # CI sets REDIS_URL: its Celery worker tests share one Redis db, so the suite runs serially.
     assert " -m pytest -n 0" in pytest_command_of_make_test(REDIS_URL="redis://127.0.0.1:6379/15")
     assert " -m pytest -n 0" in pytest_command_of_make_test(PYTEST_WORKERS="0")
+
+
+# Run in a fresh interpreter: the settings decide at import whether a manifest exists.
+_SERVE_COLLECTED = """
+import json
+
+import django
+
+django.setup()
+from django.templatetags.static import static
+from django.test import Client
+
+client = Client()
+out = {"url": static("vendor/echarts/echarts.min.js")}
+for name, url in (("hashed", out["url"]), ("plain", "/static/vendor/echarts/echarts.min.js")):
+    answer = client.get(url, HTTP_ACCEPT_ENCODING="gzip")
+    body = b"".join(answer.streaming_content)
+    out[name] = [answer.status_code, answer.headers.get("Cache-Control"), len(body)]
+out["css"] = static("css/portal.css")
+out["page_names_css"] = out["css"] in client.get("/login/").content.decode()
+print(json.dumps(out))
+"""
+
+
+def test_collected_static_files_are_cached_a_year_as_immutable(tmp_path):
+    """As the image serves them (DEBUG off, collectstatic run): a page names the content-hashed
+    file, which WhiteNoise serves with a year's immutable Cache-Control; the plain name stays
+    short-lived. Before collectstatic the tests' own pages name the plain files."""
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "static-test-secret-key",
+        "BURDEN_PERTURBATION_KEY": "static-test-perturbation-key",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "ALLOWED_HOSTS": "testserver",
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+    }
+    env.pop("REDIS_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
+    subprocess.run([*manage, "collectstatic", "--no-input", "-v0"], env=env, cwd=ROOT, check=True)
+    run = subprocess.run(
+        [sys.executable, "-c", _SERVE_COLLECTED],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    served = json.loads(run.stdout.strip().splitlines()[-1])
+    assert re.fullmatch(r"/static/vendor/echarts/echarts\.min\.[0-9a-f]{12}\.js", served["url"])
+    assert re.fullmatch(r"/static/css/portal\.[0-9a-f]{12}\.css", served["css"]) and served["page_names_css"]
+    status, cache_control, size = served["hashed"]
+    assert status == 200 and size > 100_000
+    assert cache_control == "max-age=31536000, public, immutable"
+    status, cache_control, _size = served["plain"]
+    assert status == 200 and "immutable" not in cache_control

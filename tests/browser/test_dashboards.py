@@ -194,3 +194,44 @@ def test_region_department_and_league_pages(chromium, live_server, county):
         shot(page, "dashboards-league-print")
     finally:
         context.close()
+
+
+# What each chart asked ECharts for, read back from the chart's own model: a custom build that
+# lacks a chart type or component ignores that part of the option without a word (the chart
+# still inks its other parts), so the drawn pixels alone would not tell.
+CHART_PARTS = """(el) => {
+  const model = echarts.getInstanceByDom(el).getModel();
+  const has = (type, index) => Boolean(model.getComponent(type, index || 0));
+  return {
+    series: model.getSeries().map((s) => s.subType).sort(),
+    grid: has("grid"), x: has("xAxis"), y: has("yAxis"), y2: has("yAxis", 1),
+    tooltip: has("tooltip"), axisPointer: has("axisPointer"), legend: has("legend"),
+    markLine: has("markLine"), graphic: has("graphic"),
+  };
+}"""
+
+
+def test_the_custom_echarts_build_has_every_part_the_charts_use(phone, live_server, county):
+    from reports import targets
+
+    w = county
+    targets.set_target(w.county, 7.5)  # the dashed target line on the trend
+    cache.clear()
+    page = phone
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    log_in(page, live_server, w.county_reviewer.username)
+    page.goto(f"{live_server.url}/reports/counties/{w.county.code}/?period=2026-Q4")
+    assert_every_chart_draws(page)
+    trend = page.locator('[data-chart="trend"]').evaluate(CHART_PARTS)
+    assert trend["series"] == ["bar", "bar", "bar", "bar", "line"]
+    assert all(trend[k] for k in ("grid", "x", "y", "y2", "tooltip", "axisPointer", "legend", "markLine"))
+    spark = page.locator('[data-chart="spark"]').first.evaluate(CHART_PARTS)
+    assert spark["series"] == ["line"] and spark["tooltip"]
+    # A township whose every week is hidden says so in the chart, with a graphic text.
+    page.goto(f"{live_server.url}/reports/counties/{w.county.code}/townships/330802004/?period=2026-Q4")
+    empty = page.locator('[data-chart="trend"]')
+    page.wait_for_function("(el) => el.getAttribute('data-rendered') === 'true'", arg=empty.element_handle())
+    assert empty.evaluate(CHART_PARTS)["graphic"]
+    assert not errors, errors
