@@ -24,7 +24,11 @@
     return option;
   }
 
-  function trend(d) {
+  // A phone's chart is narrow enough for the legend to take two lines (in English, always):
+  // the plot then starts lower, so the second line does not run into the axis names.
+  function legendRoom(el, oneLine) { return el.clientWidth < 560 ? oneLine + 22 : oneLine; }
+
+  function trend(d, el) {
     var series = d.kinds.map(function (k) {
       return { name: k.label, type: "bar", stack: "hours", data: d.hours[k.key],
                itemStyle: { color: COLORS[k.key] }, barMaxWidth: 28 };
@@ -46,7 +50,7 @@
       series.push(line);
     }
     return base({
-      grid: { left: 8, right: 12, top: 56, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 12, top: legendRoom(el, 56), bottom: 8, containLabel: true },
       legend: { top: 0, itemWidth: 12, itemHeight: 10 },
       xAxis: { type: "category", data: d.weeks.map(shortWeek), axisLabel: { hideOverlap: true } },
       yAxis: yAxis,
@@ -54,10 +58,10 @@
     });
   }
 
-  function quarterKinds(d) {
+  function quarterKinds(d, el) {
     return base({
       legend: { top: 0, itemWidth: 12, itemHeight: 10 },
-      grid: { left: 8, right: 12, top: 40, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 12, top: legendRoom(el, 40), bottom: 8, containLabel: true },
       xAxis: { type: "category", data: d.quarters },
       yAxis: { type: "value" },
       series: d.kinds.map(function (k) {
@@ -93,9 +97,9 @@
   }
 
   function optionFor(kind, el, d) {
-    if (kind === "trend") return trend(d);
+    if (kind === "trend") return trend(d, el);
     if (kind === "spark") return spark(d, el.getAttribute("data-key"));
-    if (kind === "quarter-kinds") return quarterKinds(d);
+    if (kind === "quarter-kinds") return quarterKinds(d, el);
     if (kind === "counties") return horizontal(d.names, d.hours_per_reporter, "#1f6f5c", d.unit);
     if (kind === "department-counties") return horizontal(d.names, d.hours, "#a33b5c", d.unit);
     if (kind === "quarters") {

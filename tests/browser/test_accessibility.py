@@ -162,6 +162,7 @@ def test_every_dashboard_has_no_serious_axe_violations(chromium, live_server, co
         w.county_reviewer.username: [
             ("county", f"/reports/counties/{w.county.code}/?period=2026-Q4"),
             ("township", f"/reports/counties/{w.county.code}/townships/{w.township.code}/?period=2026-Q4"),
+            ("report", f"/reports/counties/{w.county.code}/report/?period=2026-Q4"),
             ("bad period", f"/reports/counties/{w.county.code}/?period=nonsense"),
         ],
         w.region_reviewer.username: [

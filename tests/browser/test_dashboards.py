@@ -3,11 +3,14 @@ every chart draws, drill-down, permission, the small-group notice explained in v
 adjusted-figures line. Screenshots go to test-artifacts/dashboards-*.png."""
 
 import json
+import re
+import shutil
+import subprocess
 
 import pytest
 from django.core.cache import cache
 
-from tests.conftest import PASSWORD, W47_CLOSED
+from tests.conftest import PASSWORD, W47_CLOSED, need
 from tests.reports import dashboard_data
 
 from .conftest import ARTIFACTS, no_horizontal_scroll, shot
@@ -187,10 +190,37 @@ def test_region_department_and_league_pages(chromium, live_server, county):
         row = page.locator(f'tr[data-department="{w.dept_city.code}"]')
         assert 42 <= int(row.locator("td").nth(2).inner_text()) <= 46  # 44 documents, adjusted
         assert page.locator('[data-protection="adjusted"]').inner_text() == ADJUSTED
+        assert page.locator(".league [data-as-of]").is_hidden()  # on screen the note says it once
         page.emulate_media(media="print")
         assert page.locator(".site-header").is_hidden()
-        assert page.locator(".print-only").is_visible()
+        assert page.locator(".print-only").first.is_visible()
         assert page.locator('[data-protection="adjusted"]').is_visible()  # printed with the table
+        # Dated under its title like the county report, and nothing to click on paper: no link
+        # anywhere on the printed page (the header and its nav are not printed).
+        dated = page.locator(".league [data-as-of]")
+        assert dated.is_visible() and dated.inner_text() == "数据截至2026-11-22 10:00 · 衢州市 · 2026年"
+        assert page.locator(".dash a").count() == 0
+        visible_links = "[...document.querySelectorAll('a[href]')].filter((a) => a.checkVisibility()).length"
+        assert page.evaluate(visible_links) == 0
+        pdf = ARTIFACTS / "dashboards-league.pdf"
+        page.pdf(path=str(pdf), format="A4", print_background=True)
+        need(shutil.which("pdftotext") is not None, "needs poppler-utils: apt-get install poppler-utils")
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, check=True, text=True
+        )
+        flat = text.stdout.replace(" ", "")
+        assert "衢州市2026年部门负担排行" in flat and "数据截至2026-11-2210:00·衢州市·2026年" in flat
+        assert w.dept_city.name in flat and "基层减负直报平台" in flat
+        assert "跳到正文" not in flat and "退出" not in flat  # neither the skip link nor the header on paper
+        # On white paper: the page's grey is not printed behind the empty end of the first page.
+        ppm = subprocess.run(
+            ["pdftoppm", "-r", "20", "-f", "1", "-l", "1", str(pdf)], capture_output=True, check=True
+        )
+        head = re.match(rb"P6\s(\d+)\s(\d+)\s255\s", ppm.stdout)  # binary PPM: header, then RGB bytes
+        width, height = int(head[1]), int(head[2])
+        x, y = width // 2, int(height * 0.9)  # low in the page, inside its margins
+        at = head.end() + 3 * (y * width + x)
+        assert ppm.stdout[at : at + 3] == b"\xff\xff\xff"
         shot(page, "dashboards-league-print")
     finally:
         context.close()
