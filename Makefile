@@ -42,11 +42,10 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-# Regenerate the translation catalogues after changing user-facing strings.
+# Refresh the translation catalogues after changing user-facing strings; the Chinese is written
+# in locale/zh_Hans/LC_MESSAGES/*.po, the one source (scripts/translate.py says how).
 messages: $(VENV)/.installed
-	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=staticfiles
-	DEBUG=1 $(PY) manage.py makemessages -d djangojs -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=staticfiles --ignore=static/vendor --ignore=tests/browser/vendor
-	$(PY) scripts/compile_messages.py
+	$(PY) scripts/translate.py
 
 bench: $(VENV)/.installed
 	$(PY) bench/run.py

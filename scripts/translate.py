@@ -1,11 +1,16 @@
-"""Refresh the catalogues and add Chinese translations, safely while others do the same.
+"""Refresh the catalogues, fill in Chinese, compile; safe while others do the same.
 
-    .venv/bin/python scripts/translate.py [translations.json ...]
+    .venv/bin/python scripts/translate.py [new-pairs.json ...]
 
-Under an exclusive lock: runs makemessages (zh_Hans and en, django and djangojs domains), applies
-each JSON file's {"English msgid": "中文"} to the zh_Hans catalogues, drops fuzzy guesses (they
-are never shown and would hide a missing translation), compiles every catalogue, and lists the
-zh_Hans msgids still untranslated. Needs GNU gettext (apt-get install gettext) for makemessages.
+The zh_Hans .po catalogues are the one source of the Chinese text: translate a new message by
+writing its msgstr in locale/zh_Hans/LC_MESSAGES/django.po (or djangojs.po) and run this script,
+or pass JSON files of {"English msgid": "中文"} to fill many at once. Such a file is input only:
+delete it afterwards, so no copy of the translations lives beside the catalogues.
+
+Under an exclusive lock: runs makemessages (zh_Hans and en, django and djangojs domains), which
+keeps every existing msgstr, applies the given pairs to the zh_Hans catalogues, drops fuzzy
+guesses (they are never shown and would hide a missing translation), compiles every catalogue,
+and lists the zh_Hans msgids still untranslated. Needs GNU gettext (apt-get install gettext).
 """
 
 import fcntl
@@ -50,6 +55,7 @@ def main(paths):
                     "-l",
                     "en",
                     "--no-obsolete",
+                    "--no-location",  # the catalogues are edited by hand and merged: no line numbers
                     *IGNORE,
                 ],
                 cwd=ROOT,

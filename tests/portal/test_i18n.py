@@ -1,7 +1,8 @@
 """The Chinese catalogue is complete and the committed compiled catalogues are current.
 
-Covers every helper's strings: after changing user-facing text, run
-`.venv/bin/python scripts/translate.py locale/translations/*.json` and commit the .po and .mo files.
+Covers every helper's strings: after changing user-facing text, write the Chinese in
+locale/zh_Hans/LC_MESSAGES/*.po (the one source), run `.venv/bin/python scripts/translate.py`
+and commit the .po and .mo files.
 """
 
 import pathlib
@@ -17,6 +18,12 @@ CHINESE = [p for p in CATALOGUES if p.parts[-3] == "zh_Hans"]
 
 def test_there_are_catalogues():
     assert any(p.name == "django.po" for p in CHINESE)
+
+
+def test_the_catalogues_are_the_only_source_of_translations():
+    """A second copy (the JSON files once kept beside the catalogues) drifts from the first."""
+    copies = [p for p in (ROOT / "locale").rglob("*") if p.is_file() and p.suffix not in (".po", ".mo")]
+    assert copies == []
 
 
 @pytest.mark.parametrize("po_path", CHINESE, ids=lambda p: p.name)
