@@ -38,7 +38,7 @@ from portal import policy
 from portal.models import Role
 from portal.spreadsheets import csv_value, xlsx_row
 from reports import protection, stats, subjects
-from reports.api.views import parse_period
+from reports.api.views import PERIOD_PARAMETER, DetailSerializer, parse_period
 from reports.rollup import KINDS
 from reports.templatetags.dashboards import as_of
 
@@ -364,16 +364,24 @@ class ExportView(APIView):
                     "gives the field codes and raw values, for scripts. JSON is unchanged."
                 ),
             ),
-            OpenApiParameter(
-                "period",
-                OpenApiTypes.STR,
-                description="2026-W47, 2026-M11, 2026-Q4 or 2026; only closed weeks are counted.",
-            ),
+            PERIOD_PARAMETER,
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
             (200, FORMATS["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+            # Errors are JSON whatever the file format asked for.
+            (400, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description='Errors by parameter, e.g. {"period": ["..."]}.'
+            ),
+            (401, "application/json"): OpenApiResponse(DetailSerializer),
+            (403, "application/json"): OpenApiResponse(
+                DetailSerializer,
+                description="The role may not read this dataset, or the subject is outside its scope.",
+            ),
+            (404, "application/json"): OpenApiResponse(
+                DetailSerializer, description="No such dataset or subject."
+            ),
         },
         description=(
             "A stats answer as a file, streamed; protected exactly as the answer, with a note that "
