@@ -347,79 +347,105 @@ def is_empty(value) -> bool:
     return value is None or value == ""
 
 
+def _check_enum(spec, value, lookups, today):
+    if value in spec.values:
+        return value, None
+    if spec.name == "kind":
+        return None, _("“%(value)s” is not a valid kind.") % {"value": value}
+    return None, _("“%(value)s” is not a valid choice.") % {"value": value}
+
+
+def _check_bool(spec, value, lookups, today):
+    if value is True or value is False:
+        return value, None
+    return None, _("Must be true or false.")
+
+
+def _check_count(spec, value, lookups, today):
+    number = as_count(value)
+    if number is None:
+        return None, _("Enter a whole number.")
+    if number < spec.minimum:
+        return None, _("Must be 0 or more.")
+    if number > spec.maximum:
+        return None, _("At most %(max)d.") % {"max": spec.maximum}
+    return number, None
+
+
+def _check_date(spec, value, lookups, today):
+    day = as_date(value)
+    if day is None:
+        return None, _("Enter a valid date (YYYY-MM-DD).")
+    if day > today:
+        return None, _("The date cannot be in the future.")
+    return day, None
+
+
+def _check_text(spec, value, lookups, today):
+    if not isinstance(value, str) or not value.strip():
+        return None, _("This field is required.")
+    if not storable(value):
+        return None, _("The text holds characters that cannot be stored.")
+    if len(value) > spec.max_length:
+        return None, _("At most %(max)d characters.") % {"max": spec.max_length}
+    return value.strip(), None
+
+
+def _check_hours(spec, value, lookups, today):
+    number = as_decimal(value)
+    if number is None:
+        return None, _("Enter a number of hours.")
+    if number <= spec.minimum or number > spec.maximum:
+        return None, _("Hours must be more than 0 and at most 24.")
+    step = _STEPS[spec.decimals]
+    if number != number.quantize(step):
+        return None, _("Hours may have at most 2 decimal places.")
+    return number.quantize(step), None
+
+
+def _check_id(spec, value, lookups, today):
+    pk = as_id(value)
+    if pk is None or pk not in getattr(lookups, spec.reference):
+        return None, _("Unknown app: %(id)s.") % {"id": value}
+    return pk, None
+
+
+def _check_ids(spec, value, lookups, today):
+    ids = as_id_list(value)
+    departments = spec.name == "departments"
+    if ids is None:
+        return None, _("Give a list of department ids.") if departments else _(
+            "Give a list of data item ids."
+        )
+    known = getattr(lookups, spec.reference)
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        message = _("Unknown department: %(ids)s.") if departments else _("Unknown data item: %(ids)s.")
+        return None, message % {"ids": ", ".join(map(str, unknown))}
+    if len(ids) < spec.min_items:
+        return None, _("Name at least one issuing department.")
+    return ids, None
+
+
+_STEPS = {n: Decimal(1).scaleb(-n) for n in range(6)}
+# How a non-empty value of each type is checked: (clean value, None) or (None, message).
+CHECKS = {
+    ENUM: _check_enum,
+    BOOL: _check_bool,
+    COUNT: _check_count,
+    DATE: _check_date,
+    TEXT: _check_text,
+    HOURS: _check_hours,
+    ID: _check_id,
+    IDS: _check_ids,
+}
+
+
 def check_value(spec: FieldSpec, value, lookups, today):
     """(clean value, None) or (None, message) for a non-empty value of a field of the entry's kind.
 
     `lookups` has sets of existing ids named by each spec's `reference`; `today` bounds dates."""
-    kind = spec.type
-    if kind == ENUM:
-        if value not in spec.values:
-            if spec.name == "kind":
-                return None, _("“%(value)s” is not a valid kind.") % {"value": value}
-            return None, _("“%(value)s” is not a valid choice.") % {"value": value}
-        return value, None
-    if kind == BOOL:
-        if isinstance(value, bool):
-            return value, None
-        return None, _("Must be true or false.")
-    if kind == COUNT:
-        number = as_count(value)
-        if number is None:
-            return None, _("Enter a whole number.")
-        if number < spec.minimum:
-            return None, _("Must be 0 or more.")
-        if number > spec.maximum:
-            return None, _("At most %(max)d.") % {"max": spec.maximum}
-        return number, None
-    if kind == DATE:
-        day = as_date(value)
-        if day is None:
-            return None, _("Enter a valid date (YYYY-MM-DD).")
-        if day > today:
-            return None, _("The date cannot be in the future.")
-        return day, None
-    if kind == TEXT:
-        if not isinstance(value, str) or not value.strip():
-            return None, _("This field is required.")
-        if not storable(value):
-            return None, _("The text holds characters that cannot be stored.")
-        if len(value) > spec.max_length:
-            return None, _("At most %(max)d characters.") % {"max": spec.max_length}
-        return value.strip(), None
-    if kind == HOURS:
-        number = as_decimal(value)
-        if number is None:
-            return None, _("Enter a number of hours.")
-        if number <= spec.minimum or number > spec.maximum:
-            return None, _("Hours must be more than 0 and at most 24.")
-        step = Decimal(1).scaleb(-spec.decimals)
-        if number != number.quantize(step):
-            return None, _("Hours may have at most 2 decimal places.")
-        return number.quantize(step), None
-    if kind == ID:
-        pk = as_id(value)
-        if pk is None or pk not in getattr(lookups, spec.reference):
-            return None, _("Unknown app: %(id)s.") % {"id": value}
-        return pk, None
-    if kind == IDS:
-        ids = as_id_list(value)
-        if ids is None:
-            if spec.name == "departments":
-                return None, _("Give a list of department ids.")
-            return None, _("Give a list of data item ids.")
-        known = getattr(lookups, spec.reference)
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            message = (
-                _("Unknown department: %(ids)s.")
-                if spec.name == "departments"
-                else _("Unknown data item: %(ids)s.")
-            )
-            return None, message % {"ids": ", ".join(map(str, unknown))}
-        if len(ids) < spec.min_items:
-            return None, _("Name at least one issuing department.")
-        return ids, None
-    raise AssertionError(spec.type)  # pragma: no cover
+    return CHECKS[spec.type](spec, value, lookups, today)
 
 
 def required_message(spec: FieldSpec) -> str:

@@ -77,8 +77,20 @@ class _Lookups:
 
 
 _KIND = entry_spec.SPEC["kind"]
+
+
+def _plan(specs):
+    """(spec, its check, whether [] is missing) for each field, worked out once."""
+    return tuple(
+        (spec, entry_spec.CHECKS[spec.type], spec.type == entry_spec.IDS and spec.required) for spec in specs
+    )
+
+
 _COMMON = [spec for spec in entry_spec.COMMON if spec.name != "kind"]
-_OWN = {kind: [entry_spec.SPEC[name] for name in names] for kind, names in KIND_FIELDS.items()}
+# The fields checked for an entry of each kind (None: a row whose kind is missing or unknown).
+_CHECKED = {None: _plan(_COMMON)} | {
+    kind: _plan([*_COMMON, *(entry_spec.SPEC[name] for name in names)]) for kind, names in KIND_FIELDS.items()
+}
 _OTHERS = {kind: [s for s in entry_spec.KIND_SPECIFIC if s.kind != kind] for kind in KIND_FIELDS}
 
 
@@ -89,22 +101,20 @@ def normalize_row(row: dict, lookups: _Lookups, today: dt.date) -> tuple[dict, d
         return {}, {"non_field_errors": [_("Each entry must be an object.")]}
     errors: dict[str, list[str]] = {}
     clean: dict = {}
-    check = entry_spec.check_value
-    empty = entry_spec.is_empty
 
     kind = row.get("kind")
-    if empty(kind):
+    if kind is None or kind == "":
         errors["kind"] = [entry_spec.required_message(_KIND)]
         kind = None
     else:
-        clean["kind"], message = check(_KIND, kind, lookups, today)
+        clean["kind"], message = entry_spec.CHECKS[entry_spec.ENUM](_KIND, kind, lookups, today)
         if message:
             errors["kind"] = [message]
             kind = None
 
-    for spec in _COMMON if kind is None else (*_COMMON, *_OWN[kind]):
+    for spec, check, empty_list_missing in _CHECKED[kind]:
         value = row.get(spec.name)
-        if empty(value) or (spec.type == entry_spec.IDS and value == [] and spec.required):
+        if value is None or value == "" or (empty_list_missing and value == []):
             if spec.required:
                 errors[spec.name] = [entry_spec.required_message(spec)]
             elif spec.default is not None:
