@@ -40,7 +40,7 @@ from portal.signals import county_week_changed
 
 MAX_BULK = entry_spec.MAX_BULK
 MAX_DAY_HOURS = entry_spec.MAX_DAY_HOURS
-ENTRY_FIELDS = ["kind", "occurred_on", "title", "hours", "departments", *ALL_KIND_FIELDS]
+ENTRY_FIELDS = entry_spec.NAMES
 
 
 class BulkValidationError(Exception):

@@ -78,6 +78,8 @@ MERGED = {"joint_departments": "departments", "more_data_items": "data_items"}
 REQUIRED = [spec.name for spec in entry_spec.COMMON if spec.required]
 ENUMS = {spec.name: spec.choices for spec in entry_spec.of_type(entry_spec.ENUM)}
 BOOLS = {spec.name for spec in entry_spec.of_type(entry_spec.BOOL)}
+IDS = {spec.name for spec in entry_spec.of_type(entry_spec.IDS)}  # cells of names or codes
+ID = {spec.name for spec in entry_spec.of_type(entry_spec.ID)}
 TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
 FALSE = {"否", "n", "no", "false", "0", "×", "无", ""}
 SPLIT = re.compile(r"[;；、,，\n]+")
@@ -512,7 +514,7 @@ def _convert(raw: dict, names: _Names):
                 errors[field] = [_("Enter a valid date (YYYY-MM-DD).")]
             elif day is not None:
                 data[field] = day
-        elif field in ("departments", "data_items", *MERGED):
+        elif field in IDS or field in MERGED:
             target = MERGED.get(field, field)
             tokens = [t.strip() for t in SPLIT.split(text) if t.strip()]
             table = names.departments if target == "departments" else names.data_items
@@ -528,7 +530,7 @@ def _convert(raw: dict, names: _Names):
             elif ids:
                 # A joint issuer's column adds to the department column (and likewise data items).
                 data[target] = list(dict.fromkeys([*data.get(target, []), *ids]))
-        elif field == "app":
+        elif field in ID:
             if text:
                 pk = _lookup(names.apps, text)
                 if pk is None:

@@ -109,22 +109,14 @@ def entry_json(entry, departments=None, data_items=None) -> dict:
         "title": entry.title,
         "hours": float(entry.hours),
         "departments": sorted(set(departments)),
-        "meeting_format": entry.meeting_format,
-        "meeting_role": entry.meeting_role,
-        "relayed": entry.relayed,
-        "repeat_topic": entry.repeat_topic,
-        "doc_channel": entry.doc_channel,
-        "pages": entry.pages,
-        "report_back": entry.report_back,
-        "inspection_label": entry.inspection_label,
-        "materials_pages": entry.materials_pages,
-        "rectification": entry.rectification,
-        "conflicting_demand": entry.conflicting_demand,
-        "app": entry.app_id,
-        "app_action": entry.app_action,
-        "duplicate_entry": entry.duplicate_entry,
-        "data_items": sorted(set(data_items or [])) if entry.kind == Kind.APP_TASK else None,
     }
+    for spec in entry_spec.KIND_SPECIFIC:
+        if spec.type == entry_spec.IDS:
+            data[spec.name] = sorted(set(data_items or [])) if entry.kind == spec.kind else None
+        elif spec.type == entry_spec.ID:
+            data[spec.name] = getattr(entry, f"{spec.name}_id")
+        else:
+            data[spec.name] = getattr(entry, spec.name)
     return data
 
 
