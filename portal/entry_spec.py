@@ -521,7 +521,8 @@ def openapi_schema(spec: FieldSpec) -> dict:
     if kind == DATE:
         schema = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
     elif kind == TEXT:
-        schema = {"type": "string", "minLength": 1, "maxLength": spec.max_length}
+        # No NUL: the API's JSON parser refuses it (PostgreSQL text cannot hold one).
+        schema = {"type": "string", "minLength": 1, "maxLength": spec.max_length, "pattern": "^[^\\u0000]*$"}
     elif kind == HOURS:
         schema = {
             "type": "number",

@@ -60,7 +60,8 @@ _DETAIL = OpenApiResponse(DetailSerializer)
 _AUTH_ERRORS = {401: _DETAIL, 403: _DETAIL}
 _IDEMPOTENCY_KEY = OpenApiParameter(
     idempotency.HEADER,
-    {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX},
+    # Printable ASCII, as idempotency.idempotent checks.
+    {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX, "pattern": "^[ -~]*$"},
     OpenApiParameter.HEADER,
     description=(
         "Retry-safe POST: the same key with the same body replays the stored answer, with another "
