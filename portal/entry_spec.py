@@ -261,9 +261,17 @@ def of_type(*types) -> list[FieldSpec]:
 # ---------------------------------------------------------------------------- reading values
 
 
+_HUGE = 10**20  # stands for any longer number: past every bound here, and int() of thousands
+# of digits raises ValueError (Python's limit on converting long strings)
+
+
 def as_ascii_int(value: str):
     """int of an ASCII decimal string, or None ("²", "３" and "1_000" are not numbers here)."""
-    return int(value) if _INT_RE.match(value) else None
+    if not _INT_RE.match(value):
+        return None
+    if len(value) > 21:
+        return -_HUGE if value.startswith("-") else _HUGE
+    return int(value)
 
 
 def as_id(value):

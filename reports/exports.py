@@ -35,6 +35,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from portal import policy
+from portal.entry_spec import MAX_ID
 from portal.models import Role
 from portal.spreadsheets import csv_value, xlsx_row
 from reports import protection, stats, subjects
@@ -352,7 +353,11 @@ class ExportView(APIView):
             OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(FORMATS)),
             OpenApiParameter("county", OpenApiTypes.STR, description="County code (county datasets)."),
             OpenApiParameter("region", OpenApiTypes.STR, description="City or province code."),
-            OpenApiParameter("department", OpenApiTypes.INT, description="Department id."),
+            OpenApiParameter(
+                "department",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="Department id (department datasets).",
+            ),
             OpenApiParameter(
                 "header",
                 OpenApiTypes.STR,
@@ -395,7 +400,12 @@ class ExportView(APIView):
         if not (policy.is_admin(request.user) or request.user.role in spec.roles):
             raise PermissionDenied(_("Your role may not read this answer."))
         raw_department = request.query_params.get("department")
-        if raw_department and not (raw_department.isascii() and raw_department.isdigit()):
+        if raw_department and not (
+            raw_department.isascii()
+            and raw_department.isdigit()
+            and len(raw_department) <= len(str(MAX_ID))
+            and 0 < int(raw_department) <= MAX_ID
+        ):
             # Checked for every dataset: the parameter is declared an integer for all of them.
             raise ValidationError({"department": [_("A department id is a whole number.")]})
         header_style = request.query_params.get("header", "names")

@@ -226,6 +226,11 @@ def test_the_exports_document_their_400_403_and_404(w, schema):
     assert answer.status_code == 403 and answer["Content-Type"] == "application/json"
     answer = client.get(f"/api/v1/exports/county-weeks.csv?county={w.county.code}&period=9832-W42")
     assert answer.status_code == 400 and "period" in answer.json()
+    department = _parameter(schema, "/api/v1/exports/{dataset}.{fmt}", "department")["schema"]
+    assert (department["minimum"], department["maximum"]) == (1, entry_spec.MAX_ID)
+    for raw in ["0", "-5", str(entry_spec.MAX_ID + 1), "9" * 5000]:
+        answer = client.get(f"/api/v1/exports/county-weeks.csv?county={w.county.code}&department={raw}")
+        assert answer.status_code == 400 and "department" in answer.json(), raw
     for url in ["/api/v1/exports/county-weeks.AAA", "/api/v1/exports/AAA.csv"]:
         answer = client.get(url)
         assert answer.status_code == 404 and answer["Content-Type"] == "application/json", url

@@ -78,6 +78,9 @@ CASES = [
     Case("pages in full-width digits", "document", "pages", "３"),
     Case("pages a fraction", "document", "pages", 2.5, "2.5"),
     # A form shows only its kind's fields, so another kind's field cannot be posted through it.
+    Case("pages of 5000 digits", "document", "pages", "9" * 5000, channels=(FORM, IMPORT)),
+    Case("department id of 5000 digits", "meeting", "departments", ["9" * 5000], "9" * 5000),
+    Case("app id of 5000 digits", "app_task", "app", "9" * 5000, channels=(FORM, IMPORT)),
     Case("a field of another kind", "meeting", "pages", 3, "3", channels=(API, IMPORT)),
 ]
 
