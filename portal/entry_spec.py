@@ -89,36 +89,35 @@ def _count(name, kind, label, help):
     return FieldSpec(name, COUNT, label, help, kind=kind, minimum=0, maximum=MAX_COUNT, default=0)
 
 
-L = gettext_lazy
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "kind",
         ENUM,
-        L("Kind"),
-        L("Meeting, document, inspection or app task."),
+        gettext_lazy("Kind"),
+        gettext_lazy("Meeting, document, inspection or app task."),
         required=True,
         choices=Kind,
     ),
     FieldSpec(
         "occurred_on",
         DATE,
-        L("Date"),
-        L("The day it happened; it decides the week. Not in the future."),
+        gettext_lazy("Date"),
+        gettext_lazy("The day it happened; it decides the week. Not in the future."),
         required=True,
     ),
     FieldSpec(
         "title",
         TEXT,
-        L("Title"),
-        L("A short name, e.g. the meeting's or the notice's title."),
+        gettext_lazy("Title"),
+        gettext_lazy("A short name, e.g. the meeting's or the notice's title."),
         required=True,
         max_length=Entry._meta.get_field("title").max_length,
     ),
     FieldSpec(
         "hours",
         HOURS,
-        L("Hours"),
-        L("Your own time including preparation and travel, e.g. 1.5. At most 24 a day."),
+        gettext_lazy("Hours"),
+        gettext_lazy("Your own time including preparation and travel, e.g. 1.5. At most 24 a day."),
         required=True,
         minimum=Decimal(0),
         exclusive_minimum=True,
@@ -128,8 +127,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
         "departments",
         IDS,
-        L("Issuing departments"),
-        L("The superior body that issued it. Pick several for a joint issuance."),
+        gettext_lazy("Issuing departments"),
+        gettext_lazy("The superior body that issued it. Pick several for a joint issuance."),
         required=True,
         min_items=1,
         minimum=1,
@@ -141,21 +140,21 @@ FIELDS: tuple[FieldSpec, ...] = (
         "meeting_format",
         MeetingFormat,
         Kind.MEETING,
-        L("Meeting format"),
-        L("In person, by video or by phone."),
+        gettext_lazy("Meeting format"),
+        gettext_lazy("In person, by video or by phone."),
     ),
     _enum(
         "meeting_role",
         MeetingRole,
         Kind.MEETING,
-        L("Your role"),
-        L("Accompanying: you sat in without a part to play."),
+        gettext_lazy("Your role"),
+        gettext_lazy("Accompanying: you sat in without a part to play."),
     ),
     _bool(
         "relayed",
         Kind.MEETING,
-        L("Relayed level by level from above"),
-        L(
+        gettext_lazy("Relayed level by level from above"),
+        gettext_lazy(
             "The same meeting passed down level by level from above, "
             "“one pole straight to the bottom” (一竿子插到底)."
         ),
@@ -163,36 +162,39 @@ FIELDS: tuple[FieldSpec, ...] = (
     _bool(
         "repeat_topic",
         Kind.MEETING,
-        L("Theme already heard at another meeting"),
-        L("You already heard the same theme at another meeting (a “nesting-doll” meeting)."),
+        gettext_lazy("Theme already heard at another meeting"),
+        gettext_lazy("You already heard the same theme at another meeting (a “nesting-doll” meeting)."),
     ),
     # document
     _enum(
         "doc_channel",
         DocChannel,
         Kind.DOCUMENT,
-        L("How it arrived"),
-        L(
+        gettext_lazy("How it arrived"),
+        gettext_lazy(
             "Un-numbered notices, oral instructions (口头通知), chat messages and sticky notes "
             "are documents too: record them here."
         ),
     ),
     _count(
-        "pages", Kind.DOCUMENT, L("Pages"), L("Length of the document, 0 if it was oral or a chat message.")
+        "pages",
+        Kind.DOCUMENT,
+        gettext_lazy("Pages"),
+        gettext_lazy("Length of the document, 0 if it was oral or a chat message."),
     ),
     _bool(
         "report_back",
         Kind.DOCUMENT,
-        L("Demands a written report back"),
-        L("It demands a written report, table or summary back."),
+        gettext_lazy("Demands a written report back"),
+        gettext_lazy("It demands a written report, table or summary back."),
     ),
     # inspection
     _enum(
         "inspection_label",
         InspectionLabel,
         Kind.INSPECTION,
-        L("Called"),
-        L(
+        gettext_lazy("Called"),
+        gettext_lazy(
             "What it was called. An inspection in the name of “research” (以“调研”名义的检查) "
             "or “guidance” is still an inspection."
         ),
@@ -200,40 +202,51 @@ FIELDS: tuple[FieldSpec, ...] = (
     _count(
         "materials_pages",
         Kind.INSPECTION,
-        L("Pages of materials prepared"),
-        L("Pages of ledgers, photos and materials you prepared for it."),
+        gettext_lazy("Pages of materials prepared"),
+        gettext_lazy("Pages of ledgers, photos and materials you prepared for it."),
     ),
-    _bool("rectification", Kind.INSPECTION, L("Demanded a rectification"), L("It demanded a rectification.")),
+    _bool(
+        "rectification",
+        Kind.INSPECTION,
+        gettext_lazy("Demanded a rectification"),
+        gettext_lazy("It demanded a rectification."),
+    ),
     _bool(
         "conflicting_demand",
         Kind.INSPECTION,
-        L("Contradicts an earlier inspection"),
-        L("It demanded the opposite of what an earlier inspection wanted."),
+        gettext_lazy("Contradicts an earlier inspection"),
+        gettext_lazy("It demanded the opposite of what an earlier inspection wanted."),
     ),
     # app task
     FieldSpec(
         "app",
         ID,
-        L("App or platform"),
-        L("The app, platform or work chat group that demanded the work."),
+        gettext_lazy("App or platform"),
+        gettext_lazy("The app, platform or work chat group that demanded the work."),
         kind=Kind.APP_TASK,
         required=True,
         minimum=1,
         maximum=MAX_ID,
         reference="apps",
     ),
-    _enum("app_action", AppAction, Kind.APP_TASK, L("What it made you do"), L("What the app made you do.")),
+    _enum(
+        "app_action",
+        AppAction,
+        Kind.APP_TASK,
+        gettext_lazy("What it made you do"),
+        gettext_lazy("What the app made you do."),
+    ),
     _bool(
         "duplicate_entry",
         Kind.APP_TASK,
-        L("Data already submitted elsewhere"),
-        L("The same data was already submitted elsewhere (重复填报)."),
+        gettext_lazy("Data already submitted elsewhere"),
+        gettext_lazy("The same data was already submitted elsewhere (重复填报)."),
     ),
     FieldSpec(
         "data_items",
         IDS,
-        L("Data items"),
-        L("The data items you filled in; they show which data is asked for again and again."),
+        gettext_lazy("Data items"),
+        gettext_lazy("The data items you filled in; they show which data is asked for again and again."),
         kind=Kind.APP_TASK,
         minimum=1,
         maximum=MAX_ID,
@@ -241,7 +254,6 @@ FIELDS: tuple[FieldSpec, ...] = (
         reference="data_items",
     ),
 )
-del L
 
 SPEC = {f.name: f for f in FIELDS}
 COMMON = [f for f in FIELDS if f.kind is None]

@@ -204,3 +204,15 @@ def test_every_spec_field_is_a_form_field_and_an_import_column(w):
         title = form.fields["title"].widget.attrs["maxlength"]
         assert title == str(entry_spec.TITLE_MAX) == "200"
     assert set(entry_spec.NAMES) <= {field for field, _header in COLUMNS}
+
+
+def test_every_label_and_help_of_the_spec_is_translated():
+    """The spec's labels and help are the form's: each must be in the Chinese catalogue."""
+    from django.utils import translation
+
+    texts = [text for spec in entry_spec.FIELDS for text in (spec.label, spec.help)]
+    with translation.override("en"):
+        english = [str(text) for text in texts]
+    with translation.override("zh-hans"):
+        chinese = [str(text) for text in texts]
+    assert not [e for e, c in zip(english, chinese) if e == c]
