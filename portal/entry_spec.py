@@ -2,7 +2,7 @@
 it is required (for its kind), its default, label and help.
 
 Everything that checks or describes an entry reads this table and nothing else: the services'
-validation (`portal.services.normalize_row`, through `check_value`), the API's JSON type checks
+validation (`portal.services.normalize_row`, through `CHECKS`), the API's JSON type checks
 (`json_type_errors`) and its OpenAPI schema (`portal.api.serializers.EntrySerializer`), the filing
 form (`portal.forms.EntryForm`) and the spreadsheet import (`portal.week_import`: columns, enum
 labels, yes/no cells). The rules themselves are DESIGN.md's entry table.
