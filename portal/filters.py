@@ -12,10 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from portal import weeks
+from portal.entry_spec import MAX_ID
 from portal.models import App, DataItem, Department, Entry, Kind, Region, RegionLevel
 
 SEARCH_MAX = 100
-WEEK_PATTERN = r"^\d{4}-W\d{2}$"
+PARENT_MAX = Region._meta.get_field("code").max_length
+# The schema's patterns come from portal.weeks, which the server checks with.
+WEEK_PATTERN = weeks.week_pattern()
 
 
 class WeekField(forms.CharField):
@@ -31,7 +34,9 @@ class WeekField(forms.CharField):
 
 
 # An empty value means "any week", as an HTML filter form with a blank field sends it.
-@extend_schema_field({"type": "string", "pattern": r"^(\d{4}-W\d{2})?$", "example": "2026-W47"})
+@extend_schema_field(
+    {"type": "string", "pattern": weeks.week_pattern(allow_empty=True), "example": "2026-W47"}
+)
 class WeekFilter(django_filters.CharFilter):
     field_class = WeekField
 
@@ -51,12 +56,32 @@ class SearchFilter(django_filters.CharFilter):
         return qs.filter(Q(name__icontains=value) | Q(code__icontains=value))
 
 
+def choice_filter(choices, **kwargs):
+    """A ChoiceFilter whose schema says what the server takes: one of the values, or empty for
+    any (as an HTML filter form with a blank field sends it)."""
+    schema = {"type": "string", "enum": [*(value for value, _label in choices), ""]}
+    filter_class = extend_schema_field(schema)(
+        type("ChoiceOrEmptyFilter", (django_filters.ChoiceFilter,), {})
+    )
+    return filter_class(choices=choices, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class DepartmentFilter(django_filters.ModelChoiceFilter):
+    """An issuing department by id; an id that names no department is a 400."""
+
+
+@extend_schema_field({"type": "string", "maxLength": PARENT_MAX})
+class RegionCodeFilter(django_filters.CharFilter):
+    pass
+
+
 class EntryFilterSet(django_filters.FilterSet):
     """A cadre's own entries by week, kind and issuing department."""
 
     week = WeekFilter(field_name="log__week", label=_("week"))
-    kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("kind"))
-    department = django_filters.ModelChoiceFilter(
+    kind = choice_filter(Kind.choices, label=_("kind"))
+    department = DepartmentFilter(
         field_name="departments", queryset=Department.objects.all(), label=_("department")
     )
 
@@ -66,10 +91,8 @@ class EntryFilterSet(django_filters.FilterSet):
 
 
 class RegionFilterSet(django_filters.FilterSet):
-    level = django_filters.ChoiceFilter(choices=RegionLevel.choices, label=_("level"))
-    parent = django_filters.CharFilter(
-        field_name="parent__code", max_length=20, label=_("parent region code")
-    )
+    level = choice_filter(RegionLevel.choices, label=_("level"))
+    parent = RegionCodeFilter(field_name="parent__code", max_length=PARENT_MAX, label=_("parent region code"))
     search = SearchFilter()
 
     class Meta:

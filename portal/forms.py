@@ -1,5 +1,6 @@
-"""Filing forms. They only shape input for portal.services, which owns every rule: fields are
-lenient here (mostly not required) so the service's own Chinese message is the one shown."""
+"""Filing forms. They only shape input for portal.services, which owns every rule: the entry
+form's fields are made from portal.entry_spec and are lenient (not required, no validators), so
+the service's own message, the same as the API's and the import's, is the one shown."""
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -7,51 +8,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import (
-    KIND_FIELDS,
-    App,
-    AppAction,
-    DataItem,
-    Department,
-    DocChannel,
-    InspectionLabel,
-    Kind,
-    MeetingFormat,
-    MeetingRole,
-)
-
-# Labels and help texts naming the pattern each field records (DESIGN.md table, articles in seeds/).
-HELP = {
-    "occurred_on": _("The day it happened; it decides the week. Not in the future."),
-    "title": _("A short name, e.g. the meeting's or the notice's title."),
-    "hours": _("Your own time including preparation and travel, e.g. 1.5. At most 24 a day."),
-    "departments": _("The superior body that issued it. Pick several for a joint issuance."),
-    "meeting_format": _("In person, by video or by phone."),
-    "meeting_role": _("Accompanying: you sat in without a part to play."),
-    "relayed": _(
-        "The same meeting passed down level by level from above, "
-        "“one pole straight to the bottom” (一竿子插到底)."
-    ),
-    "repeat_topic": _("You already heard the same theme at another meeting (a “nesting-doll” meeting)."),
-    "doc_channel": _(
-        "Un-numbered notices, oral instructions (口头通知), chat messages and sticky notes "
-        "are documents too: record them here."
-    ),
-    "pages": _("Length of the document, 0 if it was oral or a chat message."),
-    "report_back": _("It demands a written report, table or summary back."),
-    "inspection_label": _(
-        "What it was called. An inspection in the name of “research” (以“调研”名义的检查) "
-        "or “guidance” is still an inspection."
-    ),
-    "materials_pages": _("Pages of ledgers, photos and materials you prepared for it."),
-    "rectification": _("It demanded a rectification."),
-    "conflicting_demand": _("It demanded the opposite of what an earlier inspection wanted."),
-    "app": _("The app, platform or work chat group that demanded the work."),
-    "app_action": _("What the app made you do."),
-    "duplicate_entry": _("The same data was already submitted elsewhere (重复填报)."),
-    "data_items": _("The data items you filled in; they show which data is asked for again and again."),
-}
-
+from portal import entry_spec
+from portal.models import KIND_FIELDS, App, DataItem, Department, Kind
 
 # What each kind covers, shown on the kind picker.
 KIND_HINTS = {
@@ -68,30 +26,47 @@ def kind_cards():
     ]
 
 
-def _choice(choices, label, field):
-    return forms.ChoiceField(
-        label=label,
-        choices=[("", "—"), *choices],
-        required=False,
-        help_text=HELP[field],
-    )
+class CheckboxInput(forms.CheckboxInput):
+    """A checkbox that hands on what was posted: a ticked box posts "on", and anything else
+    ("yes", "2") is left for portal.services to refuse, as the API's and the import's are.
+    (Named like Django's so that templates still see widget_type "checkbox".)"""
+
+    def value_from_datadict(self, data, files, name):
+        if name not in data:
+            return False
+        return data.get(name)
 
 
-def _flag(label, field):
-    return forms.BooleanField(label=label, required=False, help_text=HELP[field])
+_TICKED = {"on": True, "true": True, "1": True, "false": False, "0": False, "": False}
 
 
-def _count(label, field):
-    return forms.IntegerField(
-        label=label,
-        required=False,
-        help_text=HELP[field],
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": "0"}),
-    )
+class FlagField(forms.Field):
+    widget = CheckboxInput
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        return _TICKED.get(value.lower(), value) if isinstance(value, str) else value
 
 
-class RecentFirstMultiple(forms.ModelMultipleChoiceField):
-    """A multi-select whose options start with the cadre's recently used items."""
+class IdChoiceField(forms.ChoiceField):
+    """A select of reference rows by id. The id goes to portal.services as posted, which names an
+    unknown one the way it does for the API and the import."""
+
+    def valid_value(self, value):
+        return True
+
+
+class RecentFirstMultiple(forms.MultipleChoiceField):
+    """A multi-select of reference rows by id whose options start with the cadre's recently used
+    items. The ids go to portal.services as posted (see IdChoiceField)."""
+
+    def __init__(self, queryset, **kwargs):
+        self.queryset = queryset
+        super().__init__(**kwargs)
+
+    def valid_value(self, value):
+        return True
 
     def set_recent(self, recent):
         recent = list(recent)
@@ -106,88 +81,62 @@ class RecentFirstMultiple(forms.ModelMultipleChoiceField):
         self.choices = groups
 
 
-class EntryForm(forms.Form):
-    """The fields of one kind of entry. `recent` maps departments/app/data_items to recent ids."""
+def _form_field(spec: entry_spec.FieldSpec) -> forms.Field:
+    """The form field of one entry spec row. Fields are lenient (not required, no validators):
+    they only shape the input; portal.services checks it against the same spec, so the form
+    shows the same message as the API and the import. Bounds go to the widgets for the browser."""
+    common = {"label": spec.label, "help_text": spec.help, "required": False}
+    if spec.type == entry_spec.DATE:
+        # Not stripped: "2026-11-30\n" is no more a date here than in the API.
+        widget = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        return forms.CharField(strip=False, widget=widget, **common)
+    if spec.type == entry_spec.TEXT:
+        attrs = {"maxlength": str(spec.max_length), "autocomplete": "off"}
+        return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
+    if spec.type == entry_spec.HOURS:
+        attrs = {"inputmode": "decimal", "autocomplete": "off", "data-max": str(spec.maximum)}
+        return forms.CharField(widget=forms.TextInput(attrs=attrs), **common)
+    if spec.type == entry_spec.ENUM:
+        widget = forms.Select(choices=[("", "—"), *spec.choices.choices])
+        return forms.CharField(widget=widget, **common)
+    if spec.type == entry_spec.BOOL:
+        return FlagField(**common)
+    if spec.type == entry_spec.COUNT:
+        attrs = {"inputmode": "numeric", "min": str(spec.minimum), "max": str(spec.maximum)}
+        return forms.CharField(widget=forms.NumberInput(attrs=attrs), **common)
+    if spec.type == entry_spec.ID:
+        return IdChoiceField(**common)
+    if spec.type == entry_spec.IDS:
+        queryset = {"departments": Department, "data_items": DataItem}[spec.reference].objects.order_by(
+            "name"
+        )
+        return RecentFirstMultiple(queryset, widget=forms.SelectMultiple(attrs={"size": "6"}), **common)
+    raise AssertionError(spec.type)  # pragma: no cover
 
-    occurred_on = forms.DateField(
-        label=_("Date"),
-        required=False,
-        help_text=HELP["occurred_on"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    title = forms.CharField(
-        label=_("Title"),
-        required=False,
-        help_text=HELP["title"],
-        widget=forms.TextInput(attrs={"maxlength": "200", "autocomplete": "off"}),
-    )
-    hours = forms.CharField(
-        label=_("Hours"),
-        required=False,
-        help_text=HELP["hours"],
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-    departments = RecentFirstMultiple(
-        Department.objects.order_by("name"),
-        label=_("Issuing departments"),
-        required=False,
-        help_text=HELP["departments"],
-        widget=forms.SelectMultiple(attrs={"size": "6"}),
-    )
-    # meeting
-    meeting_format = _choice(MeetingFormat.choices, _("Meeting format"), "meeting_format")
-    meeting_role = _choice(MeetingRole.choices, _("Your role"), "meeting_role")
-    relayed = _flag(_("Relayed level by level from above"), "relayed")
-    repeat_topic = _flag(_("Theme already heard at another meeting"), "repeat_topic")
-    # document
-    doc_channel = _choice(DocChannel.choices, _("How it arrived"), "doc_channel")
-    pages = _count(_("Pages"), "pages")
-    report_back = _flag(_("Demands a written report back"), "report_back")
-    # inspection
-    inspection_label = _choice(InspectionLabel.choices, _("Called"), "inspection_label")
-    materials_pages = _count(_("Pages of materials prepared"), "materials_pages")
-    rectification = _flag(_("Demanded a rectification"), "rectification")
-    conflicting_demand = _flag(_("Contradicts an earlier inspection"), "conflicting_demand")
-    # app task
-    app = forms.ModelChoiceField(
-        App.objects.order_by("name"),
-        label=_("App or platform"),
-        required=False,
-        help_text=HELP["app"],
-        empty_label="—",
-    )
-    app_action = _choice(AppAction.choices, _("What it made you do"), "app_action")
-    duplicate_entry = _flag(_("Data already submitted elsewhere"), "duplicate_entry")
-    data_items = RecentFirstMultiple(
-        DataItem.objects.order_by("name"),
-        label=_("Data items"),
-        required=False,
-        help_text=HELP["data_items"],
-        widget=forms.SelectMultiple(attrs={"size": "6"}),
-    )
+
+class EntryForm(forms.Form):
+    """The fields of one kind of entry, made from portal.entry_spec. `recent` maps
+    departments/app/data_items to recently used ids."""
 
     def __init__(self, *args, kind, recent=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind = Kind(kind)
-        own = set(KIND_FIELDS[self.kind])
-        for name in [n for names in KIND_FIELDS.values() for n in names]:
-            if name not in own:
-                del self.fields[name]
+        for spec in entry_spec.FIELDS:
+            if spec.name != "kind" and spec.kind in (None, self.kind):
+                self.fields[spec.name] = _form_field(spec)
         recent = recent or {}
         for name, what in (("departments", "departments"), ("app", "apps"), ("data_items", "data-items")):
             if name in self.fields:
                 self.fields[name].widget.attrs["data-lookup-url"] = reverse("lookup", kwargs={"what": what})
-        # Always regroup: the class-level fields must not touch the database at import time.
         for name in ("departments", "data_items"):
             if name in self.fields:
                 self.fields[name].set_recent(recent.get(name, []))
-        if "app" in self.fields and recent.get("app"):
+        if "app" in self.fields:
             # Recently used apps first, then the rest.
-            field = self.fields["app"]
-            apps = list(field.queryset)
-            order = {pk: i for i, pk in enumerate(recent["app"])}
+            apps = list(App.objects.order_by("name"))
+            order = {pk: i for i, pk in enumerate(recent.get("app") or [])}
             apps.sort(key=lambda a: (order.get(a.pk, len(order)), a.name))
-            field.choices = [("", "—")] + [(a.pk, a.name) for a in apps]
+            self.fields["app"].choices = [("", "—")] + [(a.pk, a.name) for a in apps]
 
     @property
     def common_fields(self):
@@ -198,24 +147,16 @@ class EntryForm(forms.Form):
         return [self[name] for name in KIND_FIELDS[self.kind]]
 
     def service_data(self) -> dict:
-        """The cleaned input as the dict portal.services takes (ids for relations)."""
+        """The input as the dict portal.services takes: the posted text, ids as posted, flags
+        as booleans; an empty field is None (its default, or "required")."""
         data = self.cleaned_data
-        values = {
-            "kind": self.kind.value,
-            "occurred_on": data.get("occurred_on"),
-            "title": data.get("title") or "",
-            "hours": data.get("hours") or None,
-            "departments": [d.pk for d in data.get("departments") or []],
-        }
-        for name in KIND_FIELDS[self.kind]:
+        values = {"kind": self.kind.value}
+        for name in self.fields:
             value = data.get(name)
-            if name == "app":
-                value = value.pk if value else None
-            elif name == "data_items":
-                value = [d.pk for d in value or []]
-            elif value == "":
-                value = None
-            values[name] = value
+            values[name] = None if value in ("", None) else value
+        values["departments"] = values["departments"] or []
+        if "data_items" in values:
+            values["data_items"] = values["data_items"] or []
         return values
 
     def add_service_errors(self, error: ValidationError):

@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 import enum
 from collections import defaultdict
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -17,24 +17,19 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portal import db, weeks
+from portal import db, entry_spec, weeks
 from portal.models import (
     ALL_KIND_FIELDS,
     KIND_FIELDS,
     App,
-    AppAction,
     DataItem,
     Department,
     DirtyCountyWeek,
-    DocChannel,
     Entry,
     EntryDataItem,
     EntryDepartment,
-    InspectionLabel,
     Kind,
     LogStatus,
-    MeetingFormat,
-    MeetingRole,
     RegionLevel,
     Role,
     User,
@@ -42,26 +37,9 @@ from portal.models import (
 )
 from portal.signals import county_week_changed
 
-MAX_BULK = 1000
-MAX_DAY_HOURS = Decimal(24)
-TITLE_MAX = 200
-
-_ENUMS = {
-    "meeting_format": MeetingFormat,
-    "meeting_role": MeetingRole,
-    "doc_channel": DocChannel,
-    "inspection_label": InspectionLabel,
-    "app_action": AppAction,
-}
-# Choices.values builds a new list on every access; a batch of 1,000 rows asks ~18,000 times.
-# Tuples, not sets: a JSON list or object as a value must compare unequal, not raise unhashable.
-_KIND_VALUES = tuple(Kind.values)
-_ENUM_VALUES = {name: tuple(enum.values) for name, enum in _ENUMS.items()}
-_BOOLS = {"relayed", "repeat_topic", "report_back", "rectification", "conflicting_demand", "duplicate_entry"}
-_INTS = {"pages", "materials_pages"}
-# The kind owning each kind-specific field.
-_FIELD_KIND = {name: kind for kind, names in KIND_FIELDS.items() for name in names}
-ENTRY_FIELDS = ["kind", "occurred_on", "title", "hours", "departments", *ALL_KIND_FIELDS]
+MAX_BULK = entry_spec.MAX_BULK
+MAX_DAY_HOURS = entry_spec.MAX_DAY_HOURS
+ENTRY_FIELDS = entry_spec.NAMES
 
 
 class BulkValidationError(Exception):
@@ -84,7 +62,8 @@ class _Lookups:
             for row in rows:
                 value = row.get(field)
                 values = value if many and isinstance(value, list) else [value]
-                found.update(v for v in values if isinstance(v, int) and not isinstance(v, bool))
+                found.update(entry_spec.as_id(v) for v in values)
+            found.discard(None)
             return found
 
         self.departments = set(
@@ -96,203 +75,62 @@ class _Lookups:
         )
 
 
-_MAX_ID = 2**63 - 1  # a bigint primary key; a larger number would overflow the query
+_KIND = entry_spec.SPEC["kind"]
 
 
-def _ascii_digits(value: str) -> bool:
-    # isdigit() alone accepts "²" and other Unicode digits that int() refuses.
-    return value.isascii() and value.isdigit()
+def _plan(specs):
+    """(spec, its check, whether [] is missing) for each field, worked out once."""
+    return tuple(
+        (spec, entry_spec.CHECKS[spec.type], spec.type == entry_spec.IDS and spec.required) for spec in specs
+    )
 
 
-def _as_id(value):
-    if isinstance(value, bool):
-        return None
-    if hasattr(value, "pk"):
-        value = value.pk
-    if isinstance(value, str) and _ascii_digits(value.strip()):
-        value = int(value)
-    if isinstance(value, int) and 0 < value <= _MAX_ID:
-        return value
-    return None
-
-
-def _as_id_list(value):
-    if value is None:
-        return None
-    if not isinstance(value, (list, tuple, set)) and not hasattr(value, "__iter__"):
-        return None
-    if isinstance(value, (str, bytes, dict)):
-        return None
-    ids = [_as_id(v) for v in value]
-    if any(i is None for i in ids):
-        return None
-    return list(dict.fromkeys(ids))  # de-duplicated, order kept
-
-
-def _as_date(value):
-    if isinstance(value, dt.datetime):
-        return None
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
-
-
-def _as_hours(value):
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return number if number.is_finite() else None
-
-
-def _as_int(value):
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and _ascii_digits(value.strip().removeprefix("-")):
-        return int(value)
-    return None
-
-
-def _storable(text: str) -> bool:
-    """No NUL (PostgreSQL refuses it) and no lone surrogate (not encodable as UTF-8)."""
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+_COMMON = [spec for spec in entry_spec.COMMON if spec.name != "kind"]
+# The fields checked for an entry of each kind (None: a row whose kind is missing or unknown).
+_CHECKED = {None: _plan(_COMMON)} | {
+    kind: _plan([*_COMMON, *(entry_spec.SPEC[name] for name in names)]) for kind, names in KIND_FIELDS.items()
+}
+_OTHERS = {kind: [s for s in entry_spec.KIND_SPECIFIC if s.kind != kind] for kind in KIND_FIELDS}
 
 
 def normalize_row(row: dict, lookups: _Lookups, today: dt.date) -> tuple[dict, dict]:
-    """Check one entry's fields on their own; return (clean values, errors by field)."""
+    """Check one entry's fields on their own, as portal.entry_spec says; return (clean values,
+    errors by field)."""
+    if not isinstance(row, dict):
+        return {}, {"non_field_errors": [_("Each entry must be an object.")]}
     errors: dict[str, list[str]] = {}
     clean: dict = {}
 
-    def error(field, message):
-        errors.setdefault(field, []).append(message)
-
-    if not isinstance(row, dict):
-        return {}, {"non_field_errors": [_("Each entry must be an object.")]}
-
     kind = row.get("kind")
-    if kind in (None, ""):
-        error("kind", _("This field is required."))
-    elif kind not in _KIND_VALUES:
-        error("kind", _("“%(value)s” is not a valid kind.") % {"value": kind})
+    if kind is None or kind == "":
+        errors["kind"] = [entry_spec.required_message(_KIND)]
+        kind = None
     else:
-        clean["kind"] = kind
+        clean["kind"], message = entry_spec.CHECKS[entry_spec.ENUM](_KIND, kind, lookups, today)
+        if message:
+            errors["kind"] = [message]
+            kind = None
 
-    occurred_on = row.get("occurred_on")
-    if occurred_on in (None, ""):
-        error("occurred_on", _("This field is required."))
-    else:
-        day = _as_date(occurred_on)
-        if day is None:
-            error("occurred_on", _("Enter a valid date (YYYY-MM-DD)."))
-        elif day > today:
-            error("occurred_on", _("The date cannot be in the future."))
+    for spec, check, empty_list_missing in _CHECKED[kind]:
+        value = row.get(spec.name)
+        if value is None or value == "" or (empty_list_missing and value == []):
+            if spec.required:
+                errors[spec.name] = [entry_spec.required_message(spec)]
+            elif spec.default is not None:
+                clean[spec.name] = list(spec.default) if spec.type == entry_spec.IDS else spec.default
+            continue
+        value, message = check(spec, value, lookups, today)
+        if message:
+            errors[spec.name] = [message]
         else:
-            clean["occurred_on"] = day
+            clean[spec.name] = value
 
-    title = row.get("title")
-    if not isinstance(title, str) or not title.strip():
-        error("title", _("This field is required."))
-    elif not _storable(title):
-        error("title", _("The text holds characters that cannot be stored."))
-    elif len(title.strip()) > TITLE_MAX:
-        error("title", _("At most %(max)d characters.") % {"max": TITLE_MAX})
-    else:
-        clean["title"] = title.strip()
-
-    hours = row.get("hours")
-    if hours in (None, ""):
-        error("hours", _("This field is required."))
-    else:
-        number = _as_hours(hours)
-        if number is None:
-            error("hours", _("Enter a number of hours."))
-        elif number <= 0 or number > MAX_DAY_HOURS:
-            error("hours", _("Hours must be more than 0 and at most 24."))
-        elif number != number.quantize(Decimal("0.01")):
-            error("hours", _("Hours may have at most 2 decimal places."))
-        else:
-            clean["hours"] = number.quantize(Decimal("0.01"))
-
-    departments = _as_id_list(row.get("departments"))
-    if row.get("departments") in (None, "", []):
-        error("departments", _("Name at least one issuing department."))
-    elif departments is None:
-        error("departments", _("Give a list of department ids."))
-    else:
-        unknown = [d for d in departments if d not in lookups.departments]
-        if unknown:
-            error("departments", _("Unknown department: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
-        else:
-            clean["departments"] = departments
-
-    # Fields of another kind must be absent or null.
-    for field in ALL_KIND_FIELDS:
-        value = row.get(field)
-        owner = _FIELD_KIND[field]
-        empty = value is None or (field == "data_items" and value == [] and kind != owner)
-        if kind in _KIND_VALUES and owner != kind and not empty:
-            error(field, _("Only for entries of kind “%(kind)s”.") % {"kind": Kind(owner).label})
-
-    if kind in _KIND_VALUES:
-        for field in KIND_FIELDS[kind]:
-            value = row.get(field)
-            if field in _ENUMS:
-                if value in (None, ""):
-                    error(field, _("This field is required."))
-                elif value not in _ENUM_VALUES[field]:
-                    error(field, _("“%(value)s” is not a valid choice.") % {"value": value})
-                else:
-                    clean[field] = value
-            elif field in _BOOLS:
-                if value is None:
-                    clean[field] = False
-                elif isinstance(value, bool):
-                    clean[field] = value
-                else:
-                    error(field, _("Must be true or false."))
-            elif field in _INTS:
-                number = 0 if value in (None, "") else _as_int(value)
-                if number is None:
-                    error(field, _("Enter a whole number."))
-                elif number < 0:
-                    error(field, _("Must be 0 or more."))
-                elif number > 100000:
-                    error(field, _("At most 100000."))
-                else:
-                    clean[field] = number
-            elif field == "app":
-                app_id = _as_id(value)
-                if value in (None, ""):
-                    error(field, _("This field is required."))
-                elif app_id is None or app_id not in lookups.apps:
-                    error(field, _("Unknown app: %(id)s.") % {"id": value})
-                else:
-                    clean["app"] = app_id
-            elif field == "data_items":
-                items = [] if value is None else _as_id_list(value)
-                if items is None:
-                    error(field, _("Give a list of data item ids."))
-                else:
-                    unknown = [d for d in items if d not in lookups.data_items]
-                    if unknown:
-                        error(field, _("Unknown data item: %(ids)s.") % {"ids": ", ".join(map(str, unknown))})
-                    else:
-                        clean["data_items"] = items
+    if kind is not None:
+        # Fields of another kind must be absent or null (an empty data_items list is "none").
+        for spec in _OTHERS[kind]:
+            value = row.get(spec.name)
+            if value is not None and not (spec.type == entry_spec.IDS and value == []):
+                errors.setdefault(spec.name, []).append(entry_spec.other_kind_message(spec))
     return clean, errors
 
 

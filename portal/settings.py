@@ -293,6 +293,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.api.schema.nul_free_parameters",
+    ],
     # The direct channel's "kind" and "status" fields would otherwise rename the entries' enums.
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "portal.models.Kind",

@@ -29,18 +29,12 @@ from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from portal import services
+from portal import entry_spec, services
 from portal.models import (
     App,
-    AppAction,
     DataItem,
     Department,
     DepartmentLevel,
-    DocChannel,
-    InspectionLabel,
-    Kind,
-    MeetingFormat,
-    MeetingRole,
 )
 from portal.spreadsheets import xlsx_row
 
@@ -80,49 +74,51 @@ HEADER = dict(COLUMNS)
 # Columns whose names join another field's: the template's drop-down columns hold one name
 # each, so joint issuers and further data items have a column of their own.
 MERGED = {"joint_departments": "departments", "more_data_items": "data_items"}
-REQUIRED = ["kind", "occurred_on", "title", "hours", "departments"]
-ENUMS = {
-    "kind": Kind,
-    "meeting_format": MeetingFormat,
-    "meeting_role": MeetingRole,
-    "doc_channel": DocChannel,
-    "inspection_label": InspectionLabel,
-    "app_action": AppAction,
-}
-BOOLS = {"relayed", "repeat_topic", "report_back", "rectification", "conflicting_demand", "duplicate_entry"}
-INTS = {"pages", "materials_pages"}
+# Field lists from portal.entry_spec: the columns every row must have, and how cells are read.
+REQUIRED = [spec.name for spec in entry_spec.COMMON if spec.required]
+ENUMS = {spec.name: spec.choices for spec in entry_spec.of_type(entry_spec.ENUM)}
+BOOLS = {spec.name for spec in entry_spec.of_type(entry_spec.BOOL)}
+IDS = {spec.name for spec in entry_spec.of_type(entry_spec.IDS)}  # cells of names or codes
+ID = {spec.name for spec in entry_spec.of_type(entry_spec.ID)}
 TRUE = {"是", "y", "yes", "true", "1", "√", "✓", "有"}
 FALSE = {"否", "n", "no", "false", "0", "×", "无", ""}
 SPLIT = re.compile(r"[;；、,，\n]+")
-DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日"]
+# Dates as text: 2026-11-18, 2026/11/18, 2026.11.18 or 2026年11月18日, in ASCII digits only
+# (strptime would take full-width ones), spaces around allowed, nothing else.
+DATE_TEXTS = [
+    re.compile(rf"\A *([0-9]{{4}}){a}([0-9]{{1,2}}){b}([0-9]{{1,2}}){c} *\Z")
+    for a, b, c in [("-", "-", ""), ("/", "/", ""), (r"\.", r"\.", ""), ("年", "月", "日")]
+]
 
+# The 说明 sheet. {placeholders} are filled from portal.entry_spec by template_notes().
 NOTES = [
-    ("类型", "必填。会议 / 文件 / 督查检查 / 政务应用任务"),
+    ("类型", "必填。{kind}"),
     ("日期", "必填。如 2026-11-18；不能晚于今天；日期决定所属的周"),
-    ("事项名称", "必填。简短名称，最多 200 字"),
-    ("耗时（小时）", "必填。本人耗时（含准备和路途），大于 0 且不超过 24；同一天合计不超过 24"),
+    ("事项名称", "必填。简短名称，最多 {title_max} 字"),
+    (
+        "耗时（小时）",
+        "必填。本人耗时（含准备和路途），大于 {hours_min} 且不超过 {hours_max}，"
+        "最多 {hours_decimals} 位小数；同一天合计不超过 {hours_max}",
+    ),
     ("发起部门", "必填。从下拉列表选一个部门（列表见“部门”表，只能选列表中的部门）；也可写部门代码"),
     (
         "联合发起部门",
         "联合发文时填写其余发起部门，多个用顿号隔开，如“衢州市民政局、柯城区委办公室”。"
         "可从下拉列表选一个；写多个时 Excel 会提示不在列表中，点“是”继续即可，导入时逐个核对名称",
     ),
-    ("会议形式", "会议必填：现场会议 / 视频会议 / 电话会议"),
-    ("参会身份", "会议必填：主持 / 发言 / 参会 / 陪会"),
+    ("会议形式", "会议必填：{meeting_format}"),
+    ("参会身份", "会议必填：{meeting_role}"),
     ("层层传达", "会议：是/否，层层传达、“一竿子插到底”"),
     ("主题重复", "会议：是/否，同一主题已在其他会议听过"),
-    ("文件形式", "文件必填：正式文号文件 / 无文号通知 / 口头通知 / 工作群消息 / 便签/便条"),
-    ("页数", "文件：页数，默认 0"),
+    ("文件形式", "文件必填：{doc_channel}"),
+    ("页数", "文件：页数，0 到 {pages_max} 的整数，默认 0"),
     ("要求书面报告", "文件：是/否"),
-    ("检查名义", "督查检查必填：督查检查 / 督导 / 考核 / 调研 / 调查 / 指导 / 其他"),
-    ("材料页数", "督查检查：为此准备的台账材料页数，默认 0"),
+    ("检查名义", "督查检查必填：{inspection_label}"),
+    ("材料页数", "督查检查：为此准备的台账材料页数，0 到 {materials_pages_max} 的整数，默认 0"),
     ("要求整改", "督查检查：是/否"),
     ("与此前要求矛盾", "督查检查：是/否"),
     ("应用", "政务应用任务必填：从下拉列表选一个应用（列表见“应用”表）；也可写应用代码"),
-    (
-        "应用操作",
-        "政务应用任务必填：数据填报 / 照片上传 / 打卡签到 / 推广转发 / 排名积分 / 工作群值守 / 其他",
-    ),
+    ("应用操作", "政务应用任务必填：{app_action}"),
     ("重复填报", "政务应用任务：是/否，同样的数据已在别处填报过"),
     ("数据项", "政务应用任务：从下拉列表选一个数据项（列表见“数据项”表）；也可写数据项代码"),
     (
@@ -137,6 +133,22 @@ NOTES = [
     ),
     ("重复导入", "与已记录事项完全相同的行不会被悄悄重复导入：上传时会先询问跳过、替换还是仍然导入"),
 ]
+
+
+def template_notes() -> list[tuple[str, str]]:
+    """The 说明 sheet's rows, with the choices, bounds and lengths of portal.entry_spec."""
+    spec = entry_spec.SPEC
+    with translation.override("zh-hans"):
+        values = {name: " / ".join(str(label) for label in choices.labels) for name, choices in ENUMS.items()}
+    values.update(
+        title_max=spec["title"].max_length,
+        hours_min=spec["hours"].minimum,
+        hours_max=spec["hours"].maximum,
+        hours_decimals=spec["hours"].decimals,
+        pages_max=spec["pages"].maximum,
+        materials_pages_max=spec["materials_pages"].maximum,
+    )
+    return [(column, text.format(**values)) for column, text in NOTES]
 
 
 class ImportRejected(Exception):
@@ -262,7 +274,7 @@ def template_xlsx(cadre) -> bytes:
             sheet.add_data_validation(validation)
             validation.add(f"{letter}2:{letter}{last}")
     notes.append(["列", "填写说明"])
-    for row in NOTES:
+    for row in template_notes():
         notes.append(list(row))
     notes.column_dimensions["A"].width = 18
     notes.column_dimensions["B"].width = 90
@@ -502,7 +514,7 @@ def _convert(raw: dict, names: _Names):
                 errors[field] = [_("Enter a valid date (YYYY-MM-DD).")]
             elif day is not None:
                 data[field] = day
-        elif field in ("departments", "data_items", *MERGED):
+        elif field in IDS or field in MERGED:
             target = MERGED.get(field, field)
             tokens = [t.strip() for t in SPLIT.split(text) if t.strip()]
             table = names.departments if target == "departments" else names.data_items
@@ -518,7 +530,7 @@ def _convert(raw: dict, names: _Names):
             elif ids:
                 # A joint issuer's column adds to the department column (and likewise data items).
                 data[target] = list(dict.fromkeys([*data.get(target, []), *ids]))
-        elif field == "app":
+        elif field in ID:
             if text:
                 pk = _lookup(names.apps, text)
                 if pk is None:
@@ -551,12 +563,15 @@ def _as_date(value):
             return from_excel(value).date()  # a date cell formatted as a number
         except (ValueError, OverflowError, TypeError):
             return None
-    text = _text(value)
-    for fmt in DATE_FORMATS:
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
+    if not isinstance(value, str):
+        return None
+    for pattern in DATE_TEXTS:
+        match = pattern.match(value)
+        if match:
+            try:
+                return dt.date(*map(int, match.groups()))
+            except ValueError:
+                return None
     return None
 
 

@@ -15,7 +15,7 @@ MONTH_RE = re.compile(r"\A([0-9]{4})-M(0[1-9]|1[0-2])\Z")
 QUARTER_RE = re.compile(r"\A([0-9]{4})-Q([1-4])\Z")
 YEAR_RE = re.compile(r"\A([0-9]{4})\Z")
 # The years the portal can speak of; far outside them the calendar arithmetic overflows.
-FIRST_YEAR, LAST_YEAR = 2000, 2999
+FIRST_YEAR, LAST_YEAR = 2000, 2099
 
 
 def today() -> dt.date:
@@ -173,6 +173,68 @@ def parse_period(label: str) -> Period:
         "period must be a week (2026-W47), a month (2026-M11), a quarter (2026-Q4) "
         f"or a year (2026): {label!r}"
     )
+
+
+# ---------------------------------------------------------------------------- schema patterns
+# The OpenAPI patterns of week and period labels, written from the rules above (FIRST_YEAR,
+# LAST_YEAR, weeks_in_year) so that a label matches exactly when parse_week / parse_period take
+# it. ECMA-262 syntax, as OpenAPI patterns are: `^...$` around the whole label, ASCII digits.
+
+
+def _digits_range(low: str, high: str) -> str:
+    """A regex matching the equal-width digit strings low..high exactly: "01".."52" gives
+    (?:0[1-9]|[1-4][0-9]|5[0-2])."""
+    if low == high:
+        return low
+    if low[0] == high[0]:
+        return low[0] + _digits_range(low[1:], high[1:])
+    rest = len(low) - 1
+    any_rest = "" if not rest else "[0-9]" if rest == 1 else f"[0-9]{{{rest}}}"
+    first, last, parts, tail = int(low[0]), int(high[0]), [], []
+    if low[1:] != "0" * rest:
+        parts.append(low[0] + _digits_range(low[1:], "9" * rest))
+        first += 1
+    if high[1:] != "9" * rest:
+        tail.append(high[0] + _digits_range("0" * rest, high[1:]))
+        last -= 1
+    if first <= last:
+        parts.append((str(first) if first == last else f"[{first}-{last}]") + any_rest)
+    parts += tail
+    return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+
+def _number_pattern(low: int, high: int, width: int) -> str:
+    return _digits_range(f"{low:0{width}d}", f"{high:0{width}d}")
+
+
+def _years_pattern(years) -> str:
+    """Four-digit years: a range if they follow each other, else an alternation by century."""
+    years = sorted(years)
+    if years == list(range(years[0], years[-1] + 1)):
+        return _number_pattern(years[0], years[-1], 4)
+    by_century = {}
+    for year in years:
+        by_century.setdefault(year // 100, []).append(f"{year % 100:02d}")
+    return "(?:" + "|".join(f"{c}(?:{'|'.join(ys)})" for c, ys in sorted(by_century.items())) + ")"
+
+
+def _week_body() -> str:
+    years = range(FIRST_YEAR, LAST_YEAR + 1)
+    long_years = [y for y in years if weeks_in_year(y) == 53]
+    return f"(?:{_years_pattern(years)}-W{_number_pattern(1, 52, 2)}|{_years_pattern(long_years)}-W53)"
+
+
+def week_pattern(allow_empty=False) -> str:
+    """The pattern of a real ISO week label (2026-W47) in the portal's years."""
+    body = _week_body()
+    return f"^(?:{body})?$" if allow_empty else f"^{body}$"
+
+
+def period_pattern(allow_empty=False) -> str:
+    """The pattern of a period label parse_period takes: a week, a month, a quarter or a year."""
+    year = _years_pattern(range(FIRST_YEAR, LAST_YEAR + 1))
+    body = f"(?:{_week_body()}|{year}(?:-M{_number_pattern(1, 12, 2)}|-Q[1-4])?)"
+    return f"^(?:{body})?$" if allow_empty else f"^{body}$"
 
 
 def current_quarter() -> Period:

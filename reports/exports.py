@@ -35,10 +35,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
 from portal import policy
+from portal.entry_spec import MAX_ID
 from portal.models import Role
 from portal.spreadsheets import csv_value, xlsx_row
 from reports import protection, stats, subjects
-from reports.api.views import parse_period
+from reports.api.views import PERIOD_PARAMETER, DetailSerializer, parse_period
 from reports.rollup import KINDS
 from reports.templatetags.dashboards import as_of
 
@@ -352,7 +353,11 @@ class ExportView(APIView):
             OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=sorted(FORMATS)),
             OpenApiParameter("county", OpenApiTypes.STR, description="County code (county datasets)."),
             OpenApiParameter("region", OpenApiTypes.STR, description="City or province code."),
-            OpenApiParameter("department", OpenApiTypes.INT, description="Department id."),
+            OpenApiParameter(
+                "department",
+                {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+                description="Department id (department datasets).",
+            ),
             OpenApiParameter(
                 "header",
                 OpenApiTypes.STR,
@@ -364,16 +369,24 @@ class ExportView(APIView):
                     "gives the field codes and raw values, for scripts. JSON is unchanged."
                 ),
             ),
-            OpenApiParameter(
-                "period",
-                OpenApiTypes.STR,
-                description="2026-W47, 2026-M11, 2026-Q4 or 2026; only closed weeks are counted.",
-            ),
+            PERIOD_PARAMETER,
         ],
         responses={
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
             (200, "application/json"): OpenApiResponse(OpenApiTypes.OBJECT),
             (200, FORMATS["xlsx"]): OpenApiResponse(OpenApiTypes.BINARY),
+            # Errors are JSON whatever the file format asked for.
+            (400, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT, description='Errors by parameter, e.g. {"period": ["..."]}.'
+            ),
+            (401, "application/json"): OpenApiResponse(DetailSerializer),
+            (403, "application/json"): OpenApiResponse(
+                DetailSerializer,
+                description="The role may not read this dataset, or the subject is outside its scope.",
+            ),
+            (404, "application/json"): OpenApiResponse(
+                DetailSerializer, description="No such dataset or subject."
+            ),
         },
         description=(
             "A stats answer as a file, streamed; protected exactly as the answer, with a note that "
@@ -387,7 +400,12 @@ class ExportView(APIView):
         if not (policy.is_admin(request.user) or request.user.role in spec.roles):
             raise PermissionDenied(_("Your role may not read this answer."))
         raw_department = request.query_params.get("department")
-        if raw_department and not (raw_department.isascii() and raw_department.isdigit()):
+        if raw_department and not (
+            raw_department.isascii()
+            and raw_department.isdigit()
+            and len(raw_department) <= len(str(MAX_ID))
+            and 0 < int(raw_department) <= MAX_ID
+        ):
             # Checked for every dataset: the parameter is declared an integer for all of them.
             raise ValidationError({"department": [_("A department id is a whole number.")]})
         header_style = request.query_params.get("header", "names")

@@ -1,4 +1,7 @@
-"""Inputs that once answered 500: each must now be a clean 400 or 404 and change nothing."""
+"""Inputs that once answered 500: each must now be a clean 400 or 404 and change nothing.
+
+Hostile values of an entry's fields (dates, hours, titles, flags, choices, ids) are one table in
+tests/portal/test_entry_spec.py, sent through the API, the filing form and the import alike."""
 
 import io
 import json

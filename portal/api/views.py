@@ -20,13 +20,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from portal import services, weeks
+from portal import entry_spec, services, weeks
 from portal.api import idempotency
 from portal.api.pagination import StrictLimitOffsetPagination
 from portal.api.parsers import SafeJSONParser
 from portal.api.permissions import IsCadre
 from portal.api.serializers import (
-    MAX_ID,
     AppSerializer,
     BulkResultSerializer,
     BulkSerializer,
@@ -37,7 +36,6 @@ from portal.api.serializers import (
     RegionSerializer,
     TokenSerializer,
     WeekSerializer,
-    check_entry_types,
     entry_json,
 )
 from portal.filters import (
@@ -62,7 +60,8 @@ _DETAIL = OpenApiResponse(DetailSerializer)
 _AUTH_ERRORS = {401: _DETAIL, 403: _DETAIL}
 _IDEMPOTENCY_KEY = OpenApiParameter(
     idempotency.HEADER,
-    {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX},
+    # Printable ASCII, as idempotency.idempotent checks.
+    {"type": "string", "minLength": 1, "maxLength": idempotency.KEY_MAX, "pattern": "^[ -~]*$"},
     OpenApiParameter.HEADER,
     description=(
         "Retry-safe POST: the same key with the same body replays the stored answer, with another "
@@ -107,12 +106,16 @@ class TokenView(APIView):
 # ---------------------------------------------------------------------------- reference lists
 
 
+# A filter's bad value (a search over 100 characters, an unknown level, a bad limit) is a 400.
+_LIST_ERRORS = {400: _FIELD_ERRORS, **_AUTH_ERRORS}
+
+
 class _ReferenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [IsAuthenticated]
     pagination_class = StrictLimitOffsetPagination
 
 
-@extend_schema_view(list=extend_schema(responses={200: RegionSerializer(many=True), **_AUTH_ERRORS}))
+@extend_schema_view(list=extend_schema(responses={200: RegionSerializer(many=True), **_LIST_ERRORS}))
 class RegionViewSet(_ReferenceViewSet):
     """The region tree: filter by level and by the parent's code."""
 
@@ -121,21 +124,21 @@ class RegionViewSet(_ReferenceViewSet):
     filterset_class = RegionFilterSet
 
 
-@extend_schema_view(list=extend_schema(responses={200: DepartmentSerializer(many=True), **_AUTH_ERRORS}))
+@extend_schema_view(list=extend_schema(responses={200: DepartmentSerializer(many=True), **_LIST_ERRORS}))
 class DepartmentViewSet(_ReferenceViewSet):
     queryset = Department.objects.order_by("code")
     serializer_class = DepartmentSerializer
     filterset_class = DepartmentFilterSet
 
 
-@extend_schema_view(list=extend_schema(responses={200: AppSerializer(many=True), **_AUTH_ERRORS}))
+@extend_schema_view(list=extend_schema(responses={200: AppSerializer(many=True), **_LIST_ERRORS}))
 class AppViewSet(_ReferenceViewSet):
     queryset = App.objects.order_by("code")
     serializer_class = AppSerializer
     filterset_class = AppFilterSet
 
 
-@extend_schema_view(list=extend_schema(responses={200: DataItemSerializer(many=True), **_AUTH_ERRORS}))
+@extend_schema_view(list=extend_schema(responses={200: DataItemSerializer(many=True), **_LIST_ERRORS}))
 class DataItemViewSet(_ReferenceViewSet):
     queryset = DataItem.objects.order_by("code")
     serializer_class = DataItemSerializer
@@ -201,7 +204,7 @@ class EntryViewSet(
 
     def get_object(self):
         raw = self.kwargs["pk"]
-        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= MAX_ID):
+        if not (raw.isascii() and raw.isdigit() and 0 < int(raw) <= entry_spec.MAX_ID):
             raise Http404
         try:
             return self.get_queryset().get(pk=int(raw))
@@ -214,7 +217,7 @@ class EntryViewSet(
 
     def create(self, request):
         def handler():
-            errors = check_entry_types(request.data)
+            errors = entry_spec.json_type_errors(request.data)
             if errors:
                 return Response(errors, status=status.HTTP_400_BAD_REQUEST)
             try:
@@ -229,7 +232,7 @@ class EntryViewSet(
 
     def partial_update(self, request, pk=None):
         entry = self.get_object()
-        errors = check_entry_types(request.data)
+        errors = entry_spec.json_type_errors(request.data)
         if errors:
             return Response(errors, status=status.HTTP_400_BAD_REQUEST)
         try:
@@ -263,7 +266,7 @@ class EntryViewSet(
                 return Response({"entries": [message]}, status=status.HTTP_400_BAD_REQUEST)
             errors = {}
             for index, row in enumerate(rows):
-                row_errors = check_entry_types(row)
+                row_errors = entry_spec.json_type_errors(row)
                 if row_errors:
                     errors[str(index)] = row_errors
             if errors:

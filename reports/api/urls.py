@@ -24,6 +24,9 @@ urlpatterns = [
         name="department-counties",
     ),
     re_path(
-        r"^exports/(?P<dataset>[a-z-]+)\.(?P<fmt>csv|xlsx|json)$", exports.ExportView.as_view(), name="export"
+        # Any name and suffix reach the view, so that an unknown one is the API's JSON 404.
+        r"^exports/(?P<dataset>[^/]+)\.(?P<fmt>[^/.]+)$",
+        exports.ExportView.as_view(),
+        name="export",
     ),
 ]

@@ -25,6 +25,7 @@ class _Detail(drf_serializers.Serializer):
     detail = drf_serializers.CharField()
 
 
+DetailSerializer = _Detail
 _ERRORS = {
     400: OpenApiResponse(OpenApiTypes.OBJECT, description='Errors by field, e.g. {"period": ["..."]}.'),
     401: _Detail,
@@ -36,13 +37,16 @@ _PERIOD = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.QUERY,
     required=False,
-    # Empty is allowed, as the server reads it: the default bucket.
-    pattern=r"^(\d{4}(-W\d{2}|-M\d{2}|-Q[1-4])?)?$",
+    # Written from the rules parse_period checks with. Empty is allowed, as the server reads it
+    # (DESIGN.md: a missing period means the current quarter; an empty one is missing).
+    pattern=weeks.period_pattern(allow_empty=True),
     description=(
         "A fixed bucket: ISO week 2026-W47, month 2026-M11 (the weeks whose Thursday falls in it), "
-        "quarter 2026-Q4 or year 2026 (missing or empty: this quarter). Only closed weeks are counted."
+        f"quarter 2026-Q4 or year 2026, years {weeks.FIRST_YEAR} to {weeks.LAST_YEAR} (missing or "
+        "empty: this quarter). Only closed weeks are counted."
     ),
 )
+PERIOD_PARAMETER = _PERIOD
 _CODE = OpenApiParameter("code", OpenApiTypes.STR, OpenApiParameter.PATH, description="Official region code.")
 _ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="Department id.")
 

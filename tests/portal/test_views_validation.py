@@ -29,7 +29,7 @@ def field_errors(response, field):
 RULES = [
     # (kind, overrides, field, Chinese message)
     ("meeting", {"occurred_on": ""}, "occurred_on", "此项为必填项。"),
-    ("meeting", {"occurred_on": "2026-02-30"}, "occurred_on", "输入一个有效的日期。"),
+    ("meeting", {"occurred_on": "2026-02-30"}, "occurred_on", "请输入有效日期（YYYY-MM-DD）。"),
     ("meeting", {"occurred_on": "2026-11-23"}, "occurred_on", "日期不能晚于今天。"),
     ("meeting", {"title": ""}, "title", "此项为必填项。"),
     ("meeting", {"title": "   "}, "title", "此项为必填项。"),
@@ -43,7 +43,7 @@ RULES = [
     ("meeting", {"departments": []}, "departments", "请至少选择一个发起部门。"),
     ("meeting", {"departments": ["999999"]}, "departments", "999999"),
     ("meeting", {"meeting_format": ""}, "meeting_format", "此项为必填项。"),
-    ("meeting", {"meeting_format": "telepathy"}, "meeting_format", "选择一个有效的选项"),
+    ("meeting", {"meeting_format": "telepathy"}, "meeting_format", "“telepathy”不是有效选项。"),
     ("meeting", {"meeting_role": ""}, "meeting_role", "此项为必填项。"),
     ("document", {"doc_channel": ""}, "doc_channel", "此项为必填项。"),
     ("document", {"pages": "-3"}, "pages", "不能小于 0。"),
@@ -52,7 +52,7 @@ RULES = [
     ("inspection", {"inspection_label": ""}, "inspection_label", "此项为必填项。"),
     ("inspection", {"materials_pages": "-1"}, "materials_pages", "不能小于 0。"),
     ("app_task", {"app": ""}, "app", "此项为必填项。"),
-    ("app_task", {"app": "999999"}, "app", "选择一个有效的选项"),
+    ("app_task", {"app": "999999"}, "app", "未知应用：999999。"),
     ("app_task", {"app_action": ""}, "app_action", "此项为必填项。"),
     ("app_task", {"data_items": ["999999"]}, "data_items", "999999"),
 ]
