@@ -11,29 +11,13 @@ import re
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
-
-from tests.reports import dashboard_data
 
 pytestmark = pytest.mark.django_db
 NOTICE = "少于5人，不予显示"
 TOP_HOURS = 17.0  # the largest single reporter's hours in a two-week cell
 WAGES = {"township": 60, "village": 35}
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def closed(world, frozen, w47_closed):
-    dashboard_data.populate(world)
-    return world
 
 
 def _page(user, name, *args, query="?period=2026-Q4"):
@@ -58,8 +42,8 @@ def _row_cost(page, code):
     return row, None if cell is None else cell.group(1)
 
 
-def test_the_region_page_shows_the_cost_of_the_region_and_of_each_county(closed):
-    w = closed
+def test_the_region_page_shows_the_cost_of_the_region_and_of_each_county(closed_world):
+    w = closed_world
     page = _page(w.region_reviewer, "reports:region", w.city.code)
     total = _yuan(_headline_cost(page))
     # 17 township cadres (one of them in 衢江区) and 5 village cadres, 17 h each, each level's
@@ -78,8 +62,8 @@ def test_the_region_page_shows_the_cost_of_the_region_and_of_each_county(closed)
     assert NOTICE in small and cell is None and "¥" not in small
 
 
-def test_the_region_cost_is_exact_without_perturbation(closed, exact):
-    w = closed
+def test_the_region_cost_is_exact_without_perturbation(closed_world, exact):
+    w = closed_world
     page = _page(w.region_reviewer, "reports:region", w.city.code)
     assert _yuan(_headline_cost(page)) == 17 * 17 * 60 + 5 * 17 * 35
     _row, cell = _row_cost(page, w.county.code)
@@ -89,8 +73,8 @@ def test_the_region_cost_is_exact_without_perturbation(closed, exact):
     assert _yuan(_headline_cost(province)) == 17 * 17 * 60 + 5 * 17 * 35
 
 
-def test_a_region_below_the_minimum_group_shows_no_cost(closed, settings):
-    w = closed
+def test_a_region_below_the_minimum_group_shows_no_cost(closed_world, settings):
+    w = closed_world
     settings.BURDEN_MIN_GROUP = 30  # now nothing in the region is big enough
     page = _page(w.region_reviewer, "reports:region", w.city.code)
     assert "少于30人，不予显示" in _headline_cost(page)
@@ -98,8 +82,8 @@ def test_a_region_below_the_minimum_group_shows_no_cost(closed, settings):
         assert _row_cost(page, code)[1] is None
 
 
-def test_the_dated_report_prices_the_county_total_like_its_page(closed):
-    w = closed
+def test_the_dated_report_prices_the_county_total_like_its_page(closed_world):
+    w = closed_world
     county_page = _page(w.county_reviewer, "reports:county", w.county.code)
     report = _page(w.county_reviewer, "reports:county-report", w.county.code)
     cost = re.search(r'data-metric="cost">.*?<td class="num">(.*?)</td>', report).group(1)

@@ -36,14 +36,6 @@ EXPLAINED = "“少于5人，不予显示”表示"
 TOP_HOURS = 17.0
 
 
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    # Rendered bodies are cached by data version; tests reuse codes and ids, so start empty.
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def client_for(user):
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     client.force_login(user)

@@ -9,7 +9,6 @@ has closed. Tests below add holdings of another theme through the write services
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -20,19 +19,6 @@ from tests.reports import dashboard_data
 
 pytestmark = pytest.mark.django_db
 THEME = "秸秆禁烧工作部署会"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def closed(world, frozen, w47_closed):
-    dashboard_data.populate(world)
-    return world
 
 
 def _themes(user, department):
@@ -56,8 +42,8 @@ def _hold(w, township_code, department, n, day=dashboard_data.DAYS["2026-W47"]):
     jobs.drain_dirty()
 
 
-def test_the_theme_a_department_holds_week_after_week_is_named_on_its_page(closed):
-    w = closed
+def test_the_theme_a_department_holds_week_after_week_is_named_on_its_page(closed_world):
+    w = closed_world
     page, themes = _themes(w.department_viewer, w.dept_province)
     assert themes is not None, "no repeated theme listed"
     assert dashboard_data.TITLE in themes
@@ -67,8 +53,8 @@ def test_the_theme_a_department_holds_week_after_week_is_named_on_its_page(close
     assert "c3308" not in page  # nor a cadre
 
 
-def test_a_theme_two_departments_hold_names_both_on_each_page(closed):
-    w = closed
+def test_a_theme_two_departments_hold_names_both_on_each_page(closed_world):
+    w = closed_world
     _hold(w, w.township2.code, w.dept_city, 6, dashboard_data.DAYS["2026-W46"])  # 荷花街道: 6 cadres
     _hold(w, "330802003", w.dept_county, 5)  # 石室乡: 5 of its 6 cadres
     for user, department in ((w.admin, w.dept_city), (w.county_reviewer, w.dept_county)):
@@ -82,8 +68,8 @@ def test_a_theme_two_departments_hold_names_both_on_each_page(closed):
     assert THEME not in themes
 
 
-def test_a_holding_of_fewer_than_the_minimum_is_not_a_theme(closed):
-    w = closed
+def test_a_holding_of_fewer_than_the_minimum_is_not_a_theme(closed_world):
+    w = closed_world
     _hold(w, w.township2.code, w.dept_city, 6)
     _hold(w, "330802003", w.dept_county, 4, dashboard_data.DAYS["2026-W46"])  # 4 cadres: too few
     _page, themes = _themes(w.admin, w.dept_city)

@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -19,13 +18,6 @@ from tests.reports import dashboard_data
 
 pytestmark = pytest.mark.django_db
 RANGE = "目标须在每名干部每周 0.1 至 40 小时之间。"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def client_for(user):
