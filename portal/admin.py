@@ -40,6 +40,19 @@ admin.site.site_title = _("Burden portal administration")
 admin.site.index_title = _("Reference data and accounts")
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by code (the audit log, rollup runs): administrators read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin):
     fields = ["code", "name", "level", "parent"]
@@ -203,7 +216,7 @@ admin.site.unregister(LogEntry)
 
 
 @admin.register(LogEntry)
-class AuditLogEntryAdmin(AuditlogEntryAdmin):
+class AuditLogEntryAdmin(ReadOnlyAdmin, AuditlogEntryAdmin):
     list_display = ["created", "who", "action", "resource_url", "changed_fields"]
     fieldsets = [
         (None, {"fields": ["created", "who", "resource_url", "remote_addr"]}),
@@ -211,15 +224,6 @@ class AuditLogEntryAdmin(AuditlogEntryAdmin):
     ]
     readonly_fields = ["created", "who", "resource_url", "remote_addr", "action", "msg"]
     actions = None
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("by"))
     def who(self, entry):

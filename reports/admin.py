@@ -6,11 +6,12 @@ The derived tables are not registered: administrators see no per-reporter rows (
 
 from django.contrib import admin
 
+from portal.admin import ReadOnlyAdmin
 from reports.models import RollupRun
 
 
 @admin.register(RollupRun)
-class RollupRunAdmin(admin.ModelAdmin):
+class RollupRunAdmin(ReadOnlyAdmin):
     list_display = [
         "started_at",
         "kind",
@@ -24,12 +25,3 @@ class RollupRunAdmin(admin.ModelAdmin):
     fields = [*list_display, "failure_notes"]
     readonly_fields = fields
     date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
