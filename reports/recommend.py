@@ -106,13 +106,13 @@ def extras(
 def cost(levels: dict[str, tuple[bool, float]], tariff: dict[str, float]) -> dict:
     """Standard Cost Model price of a period: each cadre level's (perturbed) hours x its wage.
 
-    `levels`: {level: (shown, hours)}. Every level is priced into the total; the levels are listed
-    with their hours only when all of them hold at least the minimum group (shown): the total
-    minus a listed level would otherwise give a small level's figure.
+    `levels`: {level: (shown, hours)}. Priced only when every level holds at least the minimum
+    group (shown): the page also shows the total hours, which weigh the levels equally, and two
+    weighted sums of the same levels solve for each of them, so a small level priced into the
+    yuan would be published by subtraction.
     """
-    if not levels:
+    if not levels or not all(shown for shown, _hours in levels.values()):
         return {"suppressed": True, "yuan": None, "levels": None}
-    every_level_shown = all(shown for shown, _hours in levels.values())
     listed = {
         level: {
             "hours": round(hours, 2),
@@ -120,7 +120,6 @@ def cost(levels: dict[str, tuple[bool, float]], tariff: dict[str, float]) -> dic
             "yuan": round(hours * tariff.get(level, 0), 2),
         }
         for level, (_shown, hours) in sorted(levels.items())
-        if every_level_shown
     }
     yuan = sum(hours * tariff.get(level, 0) for level, (_shown, hours) in levels.items())
     return {"suppressed": False, "yuan": round(yuan, 2), "levels": listed}

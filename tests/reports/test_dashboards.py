@@ -350,14 +350,15 @@ def test_the_cost_is_priced_from_each_levels_adjusted_hours(closed):
     assert "仅当每一周" not in page  # the old rule's note is gone
 
 
-def test_a_small_level_is_priced_in_the_total_but_no_level_is_listed(closed, exact, settings):
+def test_a_small_level_hides_the_cost_card(closed, exact, settings):
     w, _ = closed
     settings.BURDEN_MIN_GROUP = 6  # 5 village cadres are now a small level
     page = _text(_get(w.county_reviewer, "reports:county", w.county.code, query="?period=2026-Q4"))
     card = re.search(r'data-metric="cost">(.*?)</div>', page).group(1)
-    assert _figure(page, "cost") == f"¥{16 * 17 * 60 + 5 * 17 * 35:,}"
-    # The total minus a listed township level would give the small village level's hours.
-    assert re.findall(r'data-level="(\w+)"', card) == [] and "乡镇干部：" not in card
+    # Yuan (60:35 by level) beside total hours (1:1) would give the small level by subtraction.
+    assert _figure(page, "cost") == "少于6人，不予显示"
+    assert re.findall(r'data-level="(\w+)"', card) == [] and "¥" not in card
+    assert _figure(page, "hours_per_reporter") != "少于6人，不予显示"  # the county total is still shown
 
 
 def test_a_department_below_the_minimum_is_named_nowhere(closed):

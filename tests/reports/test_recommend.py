@@ -25,11 +25,11 @@ def test_cost_prices_each_level_at_its_own_wage():
     assert cost["levels"]["village"] == {"hours": 20.0, "wage": 35, "yuan": 700.0}
 
 
-def test_a_small_level_is_priced_in_the_total_and_no_level_is_listed():
-    # Listing the big level would let the total minus it give the small level's hours.
+def test_a_small_level_hides_the_cost():
+    # The yuan weighs the levels 60:35 and the total hours 1:1: from the two, the small level's
+    # hours would follow by subtraction.
     cost = recommend.cost({"township": (True, 90.0), "village": (False, 16.0)}, TARIFF)
-    assert cost["yuan"] == 90 * 60 + 16 * 35
-    assert cost["levels"] == {}
+    assert cost == {"suppressed": True, "yuan": None, "levels": None}
 
 
 def test_no_level_no_cost():
@@ -230,20 +230,34 @@ def _cost(world, label):
 
 @pytest.mark.django_db
 def test_the_cost_is_shown_with_the_county_total_from_each_levels_hours(world, frozen, exact):
-    # 8 township-level cadres and 3 village cadres: both priced, neither listed.
+    # 8 township-level cadres and 5 village cadres: both levels priced and listed.
     for user in _cadres("at", world.township, 2):
         _file(world, user, D47, hours="9")
     for user in _cadres("bt", world.township2, 6):
         _file(world, user, D47, hours="2")
-    for user in _cadres("av", world.village, 3):
+    for user in _cadres("av", world.village, 5):
         _file(world, user, D47, hours="1")
     call_command("rollup", "--all")
     frozen.set(W47_CLOSED)
     for label in ["2026-W47", "2026-M11", "2026-Q4", "2026"]:
         total, cost = _cost(world, label)
         assert total["suppressed"] is False, label
-        assert cost["yuan"] == (2 * 9 + 6 * 2) * 60 + 3 * 1 * 35, label
-        assert cost["levels"] == {}, label
+        assert cost["yuan"] == (2 * 9 + 6 * 2) * 60 + 5 * 1 * 35, label
+        assert cost["levels"]["village"] == {"hours": 5.0, "wage": 35, "yuan": 175.0}, label
+
+
+@pytest.mark.django_db
+def test_a_county_with_a_small_level_shows_its_total_but_no_cost(world, frozen, exact):
+    # 8 township-level cadres and 3 village cadres: the total is shown, the cost is not.
+    for user in _cadres("bt", world.township2, 8):
+        _file(world, user, D47, hours="2")
+    for user in _cadres("av", world.village, 3):
+        _file(world, user, D47, hours="1")
+    call_command("rollup", "--all")
+    frozen.set(W47_CLOSED)
+    total, cost = _cost(world, "2026-W47")
+    assert total["suppressed"] is False
+    assert cost == {"suppressed": True, "yuan": None, "levels": None}
 
 
 @pytest.mark.django_db
