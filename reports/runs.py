@@ -28,7 +28,6 @@ from reports.models import RollupRun
 
 logger = logging.getLogger(__name__)
 KEEP_DRAINS = 100
-NOTE_CHARS = 200  # of each failure's message
 
 
 def start(kind: str, counties_total: int, triggered_by: str = "") -> int:
@@ -67,13 +66,15 @@ def done(run_id: int | None, counties: int = 1) -> None:
 
 
 def failed(run_id: int | None, county_id: int, error: BaseException) -> None:
-    """A county's rollup raised: count it and note which county and why (logged in full too)."""
+    """A county's rollup raised: count it and note which county and the kind of error. The
+    message goes to the server log only: a database error's text quotes the row it tripped on
+    (`Key (county_id, week, cadre_id)=(...)`), which would tell an administrator who filed."""
     code = Region.objects.filter(pk=county_id).values_list("code", flat=True).first() or str(county_id)
-    message = " ".join(str(error).split())[:NOTE_CHARS]
     logger.error("rollup of county %s failed", code, exc_info=error)
     if run_id is None:
         return
-    line = f"{code}: {type(error).__name__}: {message}\n"
+    pgcode = getattr(error, "pgcode", None) or getattr(getattr(error, "__cause__", None), "pgcode", None)
+    line = f"{code}: {type(error).__name__}{f' (SQLSTATE {pgcode})' if pgcode else ''}\n"
     RollupRun.objects.filter(pk=run_id).update(
         failures=F("failures") + 1, failure_notes=Concat(F("failure_notes"), Value(line))
     )

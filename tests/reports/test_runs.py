@@ -12,13 +12,14 @@ import re
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from portal.celery import app as celery_app
 from portal.models import DirtyCountyWeek, WeeklyLog
-from reports import jobs, tasks
+from reports import jobs, runs, tasks
 from reports.models import CountyWeekStat, RollupRun
 from tests.reports import fixture
 
@@ -62,9 +63,26 @@ def test_a_failing_county_is_recorded_and_the_others_are_rolled_up(world, frozen
     run = RollupRun.objects.get(kind=RollupRun.Kind.COMMAND)
     assert not run.running
     assert (run.counties_total, run.counties_done, run.failures) == (2, 1, 1)
-    assert run.failure_notes.startswith("330803: ValueError: ")
+    assert run.failure_notes == "330803: ValueError\n"
     # The county that can be read was rolled up in spite of its batch-mate.
     assert CountyWeekStat.objects.filter(county=world.county, week=fixture.W47).exists()
+
+
+def test_a_failure_note_names_the_county_and_the_error_kind_never_the_row(world, frozen):
+    """A database error's message quotes the row it tripped on (on PostgreSQL: `Key (cadre_id,
+    week)=(42, 2026-W47) already exists`): who filed which week. Administrators see the note."""
+    fixture.build(world)
+    log = WeeklyLog.objects.filter(county=world.other_county).first()
+    with pytest.raises(IntegrityError) as raised, transaction.atomic():
+        WeeklyLog.objects.create(
+            cadre=log.cadre, week=log.week, township=log.township, county=log.county, status="draft"
+        )
+    run_id = runs.start(RollupRun.Kind.COMMAND, 1, "test")
+    runs.failed(run_id, world.other_county.pk, raised.value)
+    note = RollupRun.objects.get(pk=run_id).failure_notes
+    assert re.fullmatch(r"330803: IntegrityError( \(SQLSTATE 23505\))?\n", note), note
+    if "Key (" in str(raised.value):  # PostgreSQL: the message held the row, the note does not
+        assert log.week in str(raised.value) and log.week not in note and "Key (" not in note
 
 
 def test_one_county_by_the_command_gets_its_row_and_its_failure(world, frozen):
