@@ -19,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from portal.models import DirtyCountyWeek, Region, WeeklyLog
-from reports import extras, loading, runs
+from reports import extras, loading, protection, runs
 from reports.models import CountyWeekStat, RollupRun
 from reports.rollup import rollup
 
@@ -170,15 +170,21 @@ def drain_dirty(limit: int | None = None, triggered_by: str = "beat") -> int:
             except DatabaseError:
                 raise
             except Exception as error:
-                run_id = run_id or _drain_run(busy | {county_id}, triggered_by)
-                runs.failed(run_id, county_id, error)
+                if run_id is None and runs.failed_as_last_drain(county_id, error):
+                    runs.failed(None, county_id, error)  # logged; the last drain row says it already
+                else:
+                    run_id = run_id or _drain_run(busy | {county_id}, triggered_by)
+                    runs.failed(run_id, county_id, error)
                 busy.add(county_id)
                 continue
             if marks is None:
                 busy.add(county_id)  # held by another rollup, or drained by it meanwhile
                 continue
-            run_id = run_id or _drain_run(busy | {county_id}, triggered_by)
-            runs.done(run_id)
+            # Only closed weeks count in a status row: one that appeared when a cadre's open-week
+            # entry was rolled up would tell an administrator when someone filed (cf. data_version).
+            if any(week <= protection.last_closed_week() for _pk, week, _at in marks):
+                run_id = run_id or _drain_run(busy | {county_id}, triggered_by)
+                runs.done(run_id)
             done += len(marks)
     finally:
         runs.finish(run_id)
@@ -190,7 +196,12 @@ def drain_dirty(limit: int | None = None, triggered_by: str = "beat") -> int:
 def _drain_run(counties_seen: set, triggered_by: str) -> int:
     """The status row of a drain that has just rolled up (or failed) its first county: counting
     that county and those still marked (a count that grows if more are marked meanwhile)."""
-    left = DirtyCountyWeek.objects.exclude(county_id__in=counties_seen).values("county_id").distinct()
+    left = (
+        DirtyCountyWeek.objects.exclude(county_id__in=counties_seen)
+        .filter(week__lte=protection.last_closed_week())
+        .values("county_id")
+        .distinct()
+    )
     return runs.start(RollupRun.Kind.DRAIN, 1 + left.count(), triggered_by)
 
 

@@ -45,9 +45,13 @@ def start(kind: str, counties_total: int, triggered_by: str = "") -> int:
 
 
 def _finish_if_complete(run_id: int) -> None:
-    """Finish a run once every county is done or failed (the last county task of a rebuild)."""
+    """Finish a rebuild once every county is done or failed (its last county task). A command or a
+    drain is finished by its own process (finish()): a drain's total may still grow."""
     RollupRun.objects.filter(
-        pk=run_id, finished_at=None, counties_total__lte=F("counties_done") + F("failures")
+        pk=run_id,
+        kind=RollupRun.Kind.REBUILD,
+        finished_at=None,
+        counties_total__lte=F("counties_done") + F("failures"),
     ).update(finished_at=timezone.now())
 
 
@@ -73,12 +77,23 @@ def failed(run_id: int | None, county_id: int, error: BaseException) -> None:
     logger.error("rollup of county %s failed", code, exc_info=error)
     if run_id is None:
         return
-    pgcode = getattr(error, "pgcode", None) or getattr(getattr(error, "__cause__", None), "pgcode", None)
-    line = f"{code}: {type(error).__name__}{f' (SQLSTATE {pgcode})' if pgcode else ''}\n"
     RollupRun.objects.filter(pk=run_id).update(
-        failures=F("failures") + 1, failure_notes=Concat(F("failure_notes"), Value(line))
+        failures=F("failures") + 1, failure_notes=Concat(F("failure_notes"), Value(_note(code, error)))
     )
     _finish_if_complete(run_id)
+
+
+def _note(code: str, error: BaseException) -> str:
+    pgcode = getattr(error, "pgcode", None) or getattr(getattr(error, "__cause__", None), "pgcode", None)
+    return f"{code}: {type(error).__name__}{f' (SQLSTATE {pgcode})' if pgcode else ''}\n"
+
+
+def failed_as_last_drain(county_id: int, error: BaseException) -> bool:
+    """The latest drain row already notes this county failing this way. A county that fails at
+    every beat would otherwise write a row a minute and push every other drain row out."""
+    last = RollupRun.objects.filter(kind=RollupRun.Kind.DRAIN).values_list("failure_notes", flat=True).first()
+    code = Region.objects.filter(pk=county_id).values_list("code", flat=True).first() or str(county_id)
+    return last is not None and _note(code, error) in last
 
 
 def finish(run_id: int | None) -> None:

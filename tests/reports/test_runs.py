@@ -21,6 +21,7 @@ from portal.celery import app as celery_app
 from portal.models import DirtyCountyWeek, WeeklyLog
 from reports import jobs, runs, tasks
 from reports.models import CountyWeekStat, RollupRun
+from tests.conftest import W47_CLOSED
 from tests.reports import fixture
 
 pytestmark = pytest.mark.django_db
@@ -101,10 +102,43 @@ def test_a_drain_that_finds_nothing_writes_no_row_and_one_that_works_does(world,
     assert jobs.drain_dirty() == 0
     assert not RollupRun.objects.exists()
     fixture.build(world)  # marks both counties' weeks dirty
+    frozen.set(W47_CLOSED)
     assert jobs.drain_dirty() > 0
     run = RollupRun.objects.get()
     assert (run.kind, run.triggered_by, run.counties_done, run.counties_total) == ("drain", "beat", 2, 2)
     assert not run.running
+
+
+def test_a_drain_row_counts_closed_weeks_only(world, frozen):
+    """Rolling up the open week writes no status row: its time would say when someone filed."""
+    fixture.build(world)  # W47 still open: 330802 has W46 (closed) marked, 330803 only W47
+    assert jobs.drain_dirty() > 0
+    run = RollupRun.objects.get()
+    assert (run.counties_done, run.counties_total) == (1, 1)
+    RollupRun.objects.all().delete()
+    WeeklyLog.objects.filter(cadre=world.other_cadre).update(submitted_at=timezone.now())
+    DirtyCountyWeek.objects.mark([(world.other_county.pk, fixture.W47)])  # an open-week change only
+    assert jobs.drain_dirty() == 1
+    assert not RollupRun.objects.exists()
+
+
+def test_a_county_that_keeps_failing_keeps_one_drain_row(world, frozen):
+    fixture.build(world)
+    frozen.set(W47_CLOSED)
+    jobs.drain_dirty()
+    RollupRun.objects.all().delete()
+    bad = _break_other_county(world)
+    DirtyCountyWeek.objects.mark([(world.other_county.pk, bad.week)])
+    for _beat in range(3):
+        jobs.drain_dirty()
+    run = RollupRun.objects.get()  # one row, not one a minute
+    assert (run.failures, run.failure_notes) == (1, "330803: ValueError\n")
+    DirtyCountyWeek.objects.mark([(world.county.pk, fixture.W47)])
+    jobs.drain_dirty()  # work done beside the failure: a row for that work
+    latest, first = RollupRun.objects.all()
+    assert (latest.counties_done, first.failures) == (1, 1)
+    jobs.drain_dirty()  # the latest row no longer notes the failure: it is noted again
+    assert RollupRun.objects.first().failure_notes == "330803: ValueError\n"
 
 
 def test_a_failing_county_does_not_hold_back_the_drain(world, frozen):
