@@ -323,7 +323,10 @@ def department_cuts(department: Department, period: isoweeks.Period, county_ids)
         county_id__in=list(county_ids), week__in=weeks, department_id__in=list(tree)
     ).values("title")
     holdings = list(
-        ReporterTitleWeek.objects.filter(county_id__in=list(county_ids), week__in=weeks, title__in=held)
+        # Rows from before migration 0011 (until the drain refills them) name no department.
+        ReporterTitleWeek.objects.filter(
+            county_id__in=list(county_ids), week__in=weeks, title__in=held, department__isnull=False
+        )
         .values_list("week", "title", "department_id", "department__code", "department__name")
         .annotate(cadres=Count("cadre_id", distinct=True))
         .filter(cadres__gte=group)

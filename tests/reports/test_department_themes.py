@@ -15,6 +15,7 @@ from django.urls import reverse
 from portal import services
 from portal.models import User
 from reports import jobs
+from reports.models import ReporterTitleWeek
 from tests.reports import dashboard_data
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,17 @@ def test_a_holding_of_fewer_than_the_minimum_is_not_a_theme(closed_world):
     page, themes = _themes(w.admin, w.dept_county)
     assert themes is None or THEME not in themes
     assert "没有在其他周再次召开" in page  # the page says there is none
+
+
+def test_title_rows_from_before_departments_were_kept_do_not_make_a_theme(closed_world):
+    """Rows written before migration 0011 name no department until the drain refills them: they
+    must not count as a second holding of a theme that one department held once."""
+    w = closed_world
+    _hold(w, w.township2.code, w.dept_city, 6)  # the city holds THEME once, in W47
+    cadres = User.objects.filter(username__startswith=f"c{w.township2.code}-").order_by("username")[:6]
+    ReporterTitleWeek.objects.bulk_create(
+        ReporterTitleWeek(county=w.county, week="2026-W46", cadre_id=c.pk, title=THEME, department=None)
+        for c in cadres
+    )
+    _page, themes = _themes(w.admin, w.dept_city)
+    assert themes is None or THEME not in themes
