@@ -406,9 +406,10 @@ def _check_text(spec, value, lookups, today):
         return None, _("This field is required.")
     if not storable(value):
         return None, _("The text holds characters that cannot be stored.")
+    value = value.strip()  # what is stored, and what a form's field (strip=True) would measure
     if len(value) > spec.max_length:
         return None, _("At most %(max)d characters.") % {"max": spec.max_length}
-    return value.strip(), None
+    return value, None
 
 
 def _check_hours(spec, value, lookups, today):

@@ -183,6 +183,22 @@ def test_the_import_refuses_it_naming_the_row_and_column(w, case):
     assert not Entry.objects.exists()
 
 
+def test_a_title_of_200_characters_with_spaces_around_is_stored_trimmed_by_api_and_form(w):
+    """The length is that of the stored, trimmed title: the form's field trims before it measures,
+    and the API and the import measure the same way."""
+    title = "  " + "会" * 200 + " "
+    entry, row = _valid(w, "meeting")
+    answer = client_for(w.cadre).post("/api/v1/entries/", {**entry, "title": title}, format="json")
+    assert answer.status_code == 201, answer.content
+    client = Client()
+    client.force_login(w.cadre)
+    data = {**row, "title": title, "departments": [str(w.dept_city.pk)]}
+    data.pop("kind"), data.pop("relayed")  # the import's 否 is the form's unticked box
+    answer = client.post(reverse("entry_add_kind", kwargs={"week": "2026-W47", "kind": "meeting"}), data)
+    assert answer.status_code == 302, answer.context and answer.context["form"].errors
+    assert list(Entry.objects.values_list("title", flat=True)) == ["会" * 200] * 2
+
+
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e999"])
 def test_json_number_literals_that_are_not_finite_are_refused(w, literal):
     entry, _row = _valid(w, "meeting")
