@@ -128,7 +128,8 @@ def test_a_theme_held_once_is_not_repeated():
 def test_a_holding_of_too_few_cadres_does_not_count_nor_is_named():
     rows = _held("秸秆禁烧", 7, "2026-W46", range(5)) + _held("秸秆禁烧", 8, "2026-W47", range(4))
     assert recommend.repeated_themes(rows, 5) == []
-    # Nor do small weeks add up: 4 + 4 distinct cadres over two weeks are not a holding.
+    # Nor do small weeks add up: 4 cadres in one week and 4 in another are not summed into a
+    # holding (distinct cadres within a week are counted in the database, reports.extras).
     rows = _held("例会", 7, "2026-W46", range(4)) + _held("例会", 7, "2026-W47", range(4, 8))
     rows += _held("例会", 8, "2026-W46", range(5))
     assert recommend.repeated_themes(rows, 5) == []
