@@ -305,3 +305,21 @@ def test_collected_static_files_are_cached_a_year_as_immutable(tmp_path):
     assert cache_control == "max-age=31536000, public, immutable"
     status, cache_control, _size = served["plain"]
     assert status == 200 and "immutable" not in cache_control
+
+
+def test_under_ci_a_skipped_test_fails_the_run():
+    """CI passes only by running everything: any skip (not only a missing service) fails it."""
+    probe = ROOT / "tests" / f"test_zz_skip_probe_{os.getpid()}.py"
+    probe.write_text('import pytest\n\n\ndef test_probe():\n    pytest.skip("left out")\n')
+    try:
+        command = [sys.executable, "-m", "pytest", str(probe), "-p", "no:cacheprovider", "-q", "-n", "0"]
+        runs = {
+            ci: subprocess.run(
+                command, cwd=ROOT, env={**os.environ, "CI": ci}, capture_output=True, text=True, timeout=120
+            )
+            for ci in ("true", "")
+        }
+    finally:
+        probe.unlink()
+    assert runs["true"].returncode == 1 and "CI must not skip" in runs["true"].stdout, runs["true"].stdout
+    assert runs[""].returncode == 0 and "1 skipped" in runs[""].stdout, runs[""].stdout

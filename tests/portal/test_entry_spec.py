@@ -111,14 +111,14 @@ def w(world, frozen):
     return world
 
 
-@pytest.fixture(params=CASES, ids=[c.name for c in CASES])
-def case(request):
-    return request.param
+def cases_through(channel):
+    """The cases a channel can carry at all (a form cannot post a JSON number, say): the others
+    are not generated, so a run has nothing to skip."""
+    return pytest.mark.parametrize("case", [c for c in CASES if channel in c.channels], ids=lambda c: c.name)
 
 
+@cases_through(API)
 def test_the_api_refuses_it_naming_the_field(w, case):
-    if API not in case.channels:
-        pytest.skip("not expressible")
     entry, _row = _valid(w, case.kind)
     entry[case.field] = case.api
     client = client_for(w.cadre)
@@ -132,9 +132,8 @@ def test_the_api_refuses_it_naming_the_field(w, case):
     assert not Entry.objects.exists()
 
 
+@cases_through(FORM)
 def test_the_filing_form_refuses_it_at_the_field(w, case):
-    if FORM not in case.channels:
-        pytest.skip("a form cannot post it")
     _entry, row = _valid(w, case.kind)
     data = {
         **row,
@@ -160,9 +159,8 @@ def test_the_filing_form_refuses_it_at_the_field(w, case):
     assert not Entry.objects.exists()
 
 
+@cases_through(IMPORT)
 def test_the_import_refuses_it_naming_the_row_and_column(w, case):
-    if IMPORT not in case.channels:
-        pytest.skip("not expressible")
     _entry, good = _valid(w, "meeting")
     _entry, bad = _valid(w, case.kind)
     bad[case.field] = case.text
