@@ -87,3 +87,19 @@ def log_in(page, live_server, username):
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{live_server.url}/")
+
+
+@pytest.fixture
+def county(browser_world, frozen):
+    """The dashboard county (tests/reports/dashboard_data) in the browser world, read once 2026-W47
+    has closed."""
+    from django.core.cache import cache
+
+    from tests.conftest import W47_CLOSED
+    from tests.reports import dashboard_data
+
+    cache.clear()  # rendered bodies are cached by data version; tests reuse codes and ids
+    dashboard_data.populate(browser_world)
+    frozen.set(W47_CLOSED)  # filed on the Sunday of 2026-W47; read once that week has closed
+    yield browser_world
+    cache.clear()

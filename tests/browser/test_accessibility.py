@@ -9,12 +9,10 @@ import datetime as dt
 import pathlib
 
 import pytest
-from django.core.cache import cache
 
 from portal import services, weeks
 from portal.models import Entry
-from tests.conftest import PASSWORD, W47_CLOSED
-from tests.reports import dashboard_data
+from tests.conftest import PASSWORD
 
 from .conftest import log_in, no_horizontal_scroll, shot
 
@@ -135,15 +133,6 @@ def test_the_login_and_error_pages_have_no_serious_axe_violations(phone, live_se
     audit.check(page, "403")
     shot(page, "a11y-403")
     audit.assert_clean()
-
-
-@pytest.fixture
-def county(browser_world, frozen):
-    cache.clear()
-    dashboard_data.populate(browser_world)
-    frozen.set(W47_CLOSED)
-    yield browser_world
-    cache.clear()
 
 
 def wait_for_charts(page):

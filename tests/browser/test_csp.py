@@ -2,24 +2,11 @@
 refused (Chromium reports each refusal on the console), and the charts still draw."""
 
 import pytest
-from django.core.cache import cache
-
-from tests.conftest import W47_CLOSED
-from tests.reports import dashboard_data
 
 from .conftest import _context
 from .test_dashboards import DESKTOP, assert_every_chart_draws, log_in
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def county(browser_world, frozen):
-    cache.clear()
-    dashboard_data.populate(browser_world)
-    frozen.set(W47_CLOSED)
-    yield browser_world
-    cache.clear()
 
 
 def watch(page) -> list[str]:

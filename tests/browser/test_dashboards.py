@@ -10,8 +10,7 @@ import subprocess
 import pytest
 from django.core.cache import cache
 
-from tests.conftest import PASSWORD, W47_CLOSED, need
-from tests.reports import dashboard_data
+from tests.conftest import PASSWORD, need
 
 from .conftest import ARTIFACTS, no_horizontal_scroll, shot
 
@@ -31,15 +30,6 @@ INKED_PIXELS = """(el) => {
   }
   return inked;
 }"""
-
-
-@pytest.fixture
-def county(browser_world, frozen):
-    cache.clear()  # rendered bodies are cached by data version; tests reuse codes and ids
-    dashboard_data.populate(browser_world)
-    frozen.set(W47_CLOSED)  # filed on the Sunday of 2026-W47; read once that week has closed
-    yield browser_world
-    cache.clear()
 
 
 def log_in(page, live_server, username):

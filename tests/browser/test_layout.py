@@ -5,12 +5,10 @@ lines and no page scrolls sideways. Screenshots: test-artifacts/layout-*.png."""
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from portal import services, weeks
 from portal.models import Entry
-from tests.conftest import PASSWORD, W47_CLOSED
-from tests.reports import dashboard_data
+from tests.conftest import PASSWORD
 
 from .conftest import ARTIFACTS, PHONE, shot
 from .test_dashboards import DESKTOP, assert_every_chart_draws, log_in
@@ -75,15 +73,6 @@ def assert_words_whole(page, name, language="en"):
     if width > PHONE["width"]:
         out = "\n".join(page.evaluate(STICKING_OUT, PHONE["width"]))
         pytest.fail(f"{name} is {width}px wide at {PHONE['width']}px; reaching past the edge:\n{out}")
-
-
-@pytest.fixture
-def county(browser_world, frozen):
-    cache.clear()
-    dashboard_data.populate(browser_world)
-    frozen.set(W47_CLOSED)
-    yield browser_world
-    cache.clear()
 
 
 def test_the_desktop_header_lines_up_with_the_page_body(chromium, live_server, county):

@@ -8,26 +8,15 @@ import shutil
 import subprocess
 
 import pytest
-from django.core.cache import cache
 from openpyxl import load_workbook
 
-from tests.conftest import W47_CLOSED, need
-from tests.reports import dashboard_data
+from tests.conftest import need
 
 from .conftest import ARTIFACTS, shot
 from .test_dashboards import DESKTOP, api, assert_every_chart_draws, log_in
 
 pytestmark = pytest.mark.browser
 NOTICE = "少于5人，不予显示"
-
-
-@pytest.fixture
-def county(browser_world, frozen):
-    cache.clear()
-    dashboard_data.populate(browser_world)
-    frozen.set(W47_CLOSED)
-    yield browser_world
-    cache.clear()
 
 
 @pytest.fixture
