@@ -22,20 +22,19 @@ def county_in_scope(user, code) -> Region:
 
 def region_in_scope(user, code) -> tuple[Region, list[int]]:
     """A city or province the reader may compare, and the ids of the counties below it."""
-    region = Region.objects.filter(code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE]).first()
-    if region is None:
-        raise Http404
-    if not policy.can_compare_region(user, region):
-        raise PermissionDenied(_("This region is outside your scope."))
-    return region, list(Region.objects.below(region).counties().values_list("pk", flat=True))
+    return _city_or_province(code, lambda region: policy.can_compare_region(user, region))
 
 
 def league_in_scope(user, code) -> tuple[Region, list[int]]:
     """A city or province whose league table the reader may open, and the counties below it."""
+    return _city_or_province(code, lambda region: policy.can_read_league(user, region))
+
+
+def _city_or_province(code, allowed) -> tuple[Region, list[int]]:
     region = Region.objects.filter(code=code, level__in=[RegionLevel.CITY, RegionLevel.PROVINCE]).first()
     if region is None:
         raise Http404
-    if not policy.can_read_league(user, region):
+    if not allowed(region):
         raise PermissionDenied(_("This region is outside your scope."))
     return region, list(Region.objects.below(region).counties().values_list("pk", flat=True))
 
